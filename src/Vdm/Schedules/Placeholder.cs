@@ -1,0 +1,2 @@
+namespace Vdm.Schedules;
+internal static class Placeholder { }
