@@ -1,0 +1,38 @@
+namespace Vdm.Networks;
+
+/// <summary>Everything needed to build a denoising network. Serialised next to every checkpoint.</summary>
+public sealed record ModelConfig
+{
+    /// <summary>Shape of one data example without the batch dimension: [C, H, W] for images, [D] for vectors.</summary>
+    public long[] DataShape { get; init; } = [1, 28, 28];
+
+    public NetworkKind Network { get; init; } = NetworkKind.MultiResUNet;
+
+    /// <summary>Base channel count (U-Nets) or hidden width (MLP).</summary>
+    public int Channels { get; init; } = 32;
+
+    /// <summary>Channel multiplier per resolution level (multi-resolution U-Net only).</summary>
+    public int[] ChannelMultipliers { get; init; } = [1, 2, 2];
+
+    /// <summary>ResNet blocks per level (multi-resolution U-Net), at full resolution (VDM U-Net), or MLP layers.</summary>
+    public int Blocks { get; init; } = 1;
+
+    /// <summary>Self-attention in the middle block (VDM U-Net) or at the lowest resolution (multi-resolution U-Net).</summary>
+    public bool Attention { get; init; } = true;
+
+    /// <summary>Append base-2 Fourier features of z as extra input channels (VDM paper, Appendix C).</summary>
+    public bool FourierFeatures { get; init; } = true;
+
+    public double Dropout { get; init; } = 0.1;
+
+    public Prediction Prediction { get; init; } = Prediction.Eps;
+
+    /// <summary>Number of classes for class conditioning; 0 for an unconditional model.
+    /// Class index <c>NumClasses</c> is the null class (classifier-free guidance).</summary>
+    public int NumClasses { get; init; }
+
+    /// <summary>γ range used to normalise γ_t before the time embedding (not the schedule's learned endpoints).</summary>
+    public double GammaMin { get; init; } = -13.3;
+
+    public double GammaMax { get; init; } = 5.0;
+}

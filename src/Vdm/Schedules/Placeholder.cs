@@ -1,2 +1,0 @@
-namespace Vdm.Schedules;
-internal static class Placeholder { }
