@@ -15,7 +15,7 @@ namespace Vdm.Tests.Diffusion;
 /// </summary>
 public class DiscreteTimeTests(ITestOutputHelper output)
 {
-    private const int Examples = 1000;
+    private const int Examples = 500;
 
     private static double DiffusionMean(VariationalDiffusionModel model, Tensor x, double u)
     {
@@ -47,12 +47,12 @@ public class DiscreteTimeTests(ITestOutputHelper output)
         double continuous;
         using (var model = MakeModel(data, 0))
         {
-            const int points = 2048; // midpoint rule for ∫₀¹ ½ γ'(t) E‖ε − ε̂‖² dt
+            const int points = 1024; // midpoint rule for ∫₀¹ ½ γ'(t) E‖ε − ε̂‖² dt
             continuous = Enumerable.Range(0, points).Average(i => DiffusionMean(model, x, (i + 0.5) / points));
         }
 
         var bounds = new SortedDictionary<int, double>();
-        for (int steps = 2; steps <= 512; steps *= 2) bounds[steps] = DiscreteBound(data, x, steps);
+        for (int steps = 2; steps <= 256; steps *= 2) bounds[steps] = DiscreteBound(data, x, steps);
         foreach (var (steps, bound) in bounds) output.WriteLine($"T={steps,4}: {bound:F6} nats (continuous {continuous:F6})");
 
         int previous = 0;
@@ -65,11 +65,11 @@ public class DiscreteTimeTests(ITestOutputHelper output)
         }
         Assert.True(bounds[2] - continuous > 0.05 * continuous, "T=2 should be clearly worse than continuous time");
         // The gap to continuous time shrinks like 1/T: it at least halves (up to 20%) per doubling once T ≥ 32.
-        for (int steps = 64; steps <= 512; steps *= 2)
+        for (int steps = 64; steps <= 256; steps *= 2)
         {
             double ratio = (bounds[steps / 2] - continuous) / (bounds[steps] - continuous);
             Assert.True(ratio > 1.6, $"gap ratio T={steps / 2} → {steps} is {ratio:F2}; the discrete bound is not converging");
         }
-        Assert.True(bounds[512] - continuous < 0.02 * continuous, $"T=512 gives {bounds[512]}, continuous {continuous}");
+        Assert.True(bounds[256] - continuous < 0.04 * continuous, $"T=256 gives {bounds[256]}, continuous {continuous}");
     }
 }
