@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Vdm.Cli.Infrastructure;
+
+/// <summary>Maps exceptions to exit codes and one-line messages.</summary>
+public static partial class ErrorReport
+{
+    /// <summary>Exceptions that mean "the input is bad" (exit 2) rather than "something broke" (exit 1).</summary>
+    public static bool IsUsageError(Exception ex) => ex switch
+    {
+        UsageException or ArgumentException or JsonException or FileNotFoundException or DirectoryNotFoundException
+            or InvalidDataException => true,
+        _ => IsUsageErrorByName(ex.GetType()),
+    };
+
+    // Types of library branches that may not be merged yet: matched by name so the CLI needs no compile-time reference.
+    private static readonly HashSet<string> UsageTypeNames =
+    [
+        "Vdm.Data.DataFormatException",
+        "Vdm.Data.DatasetNotFoundException",
+        "Vdm.Training.CheckpointException",
+    ];
+
+    private static bool IsUsageErrorByName(Type? type)
+    {
+        for (; type is not null; type = type.BaseType)
+            if (type.FullName is { } name && UsageTypeNames.Contains(name)) return true;
+        return false;
+    }
+
+    public static int ExitCode(Exception ex) => IsUsageError(ex) ? ExitCodes.Usage : ExitCodes.Failure;
+
+    /// <summary>The exception's message as a single line, without .NET's " (Parameter 'x')" suffix.</summary>
+    public static string OneLine(Exception ex)
+    {
+        var message = ex.Message;
+        if (ex is ArgumentException { ParamName: not null }) message = ParameterSuffix().Replace(message, "");
+        if (string.IsNullOrWhiteSpace(message)) message = ex.GetType().Name;
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var line = string.Join("; ", lines);
+        return ex is UsageException || IsUsageError(ex) ? line : $"{ex.GetType().Name}: {line}";
+    }
+
+    [GeneratedRegex(@"\s*\(Parameter '[^']*'\)\s*$")]
+    private static partial Regex ParameterSuffix();
+}
