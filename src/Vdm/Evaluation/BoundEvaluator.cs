@@ -26,7 +26,7 @@ public static class BoundEvaluator
         {
             using var scope = NewDisposeScope();
             long size = Math.Min(options.BatchSize, n - start);
-            using var batch = data.Take(Enumerable.Range((int)start, (int)size).Select(i => (long)i).ToArray());
+            using var batch = data.Take((IReadOnlyList<long>)Enumerable.Range((int)start, (int)size).Select(i => (long)i).ToArray());
             for (int k = 0; k < options.TimeSamples; k++)
             {
                 using var terms = evalModel.Loss(batch.Images, batch.Labels, generator);
@@ -58,7 +58,7 @@ public static class BoundEvaluator
         var continuous = new VariationalDiffusionModel(model.Schedule, model.Network, model.Config with { TimeSteps = 0, Weighting = Weighting.Vlb });
         long n = Math.Min(Math.Max(1, examples), data.Count);
         using var noGrad = no_grad();
-        using var batch = data.Take(Enumerable.Range(0, (int)n).Select(i => (long)i).ToArray());
+        using var batch = data.Take((IReadOnlyList<long>)Enumerable.Range(0, (int)n).Select(i => (long)i).ToArray());
         var t = new double[points];
         var values = new double[points];
         for (int i = 0; i < points; i++)

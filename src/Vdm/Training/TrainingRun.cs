@@ -33,8 +33,8 @@ public sealed class TrainingRun : IDisposable
         Model = ModelFactory.Build(config);
         Trainer = new Trainer(Model, config.Train, config.Model.NumClasses);
         batches = new BatchSchedule(config.Train.Seed, train.Count, config.Train.BatchSize);
-        Directory.CreateDirectory(folder.CheckpointDir);
-        Directory.CreateDirectory(folder.SamplesDir);
+        System.IO.Directory.CreateDirectory(folder.CheckpointDir);
+        System.IO.Directory.CreateDirectory(folder.SamplesDir);
         metrics = new MetricsLog(folder.MetricsPath, folder.TensorBoardDir);
     }
 
@@ -193,7 +193,7 @@ public sealed class TrainingRun : IDisposable
     private StepResult TrainOneStep()
     {
         using var scope = NewDisposeScope();
-        using var batch = train.Take(batches.Indices(Step));
+        using var batch = train.Take((IReadOnlyList<long>)batches.Indices(Step));
         var labels = Config.Model.NumClasses > 0 ? batch.Labels : null;
         return Trainer.TrainStep(batch.Images, labels);
     }
