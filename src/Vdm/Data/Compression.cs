@@ -1,0 +1,97 @@
+using System.Buffers.Binary;
+using System.Formats.Tar;
+using System.IO.Compression;
+
+namespace Vdm.Data;
+
+/// <summary>Gzip detection by magic number (1f 8b), whole-file reads, and in-memory tar.gz extraction.</summary>
+public static class Compression
+{
+    /// <summary>True when <paramref name="head"/> starts with the gzip magic bytes 1f 8b.</summary>
+    public static bool IsGzip(ReadOnlySpan<byte> head) => head.Length >= 2 && head[0] == 0x1f && head[1] == 0x8b;
+
+    /// <summary>Reads a file; if it is gzip (by magic, whatever its name), returns the decompressed bytes.</summary>
+    public static NamedContent ReadMaybeGzip(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataFormatException(Path.GetFileName(path), $"cannot read: {e.Message}", e);
+        }
+
+        return MaybeGunzip(new NamedContent(Path.GetFileName(path), bytes));
+    }
+
+    /// <summary>Decompresses <paramref name="content"/> if it starts with the gzip magic; otherwise returns it as is.</summary>
+    public static NamedContent MaybeGunzip(NamedContent content)
+    {
+        if (!IsGzip(content.Bytes)) return content;
+        try
+        {
+            using var input = new MemoryStream(content.Bytes, writable: false);
+            using var gzip = new GZipStream(input, CompressionMode.Decompress);
+            using var output = new MemoryStream(GuessSize(content.Bytes));
+            gzip.CopyTo(output);
+            return content with { Bytes = output.Length == output.Capacity ? output.GetBuffer() : output.ToArray() };
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataFormatException(content.Name, $"corrupt gzip data: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Reads the regular-file entries of a .tar.gz (or plain .tar) whose names <paramref name="wanted"/> accepts,
+    /// into memory. Keys are entry names with any leading "./" removed.
+    /// </summary>
+    public static Dictionary<string, byte[]> ReadTarEntries(string path, Func<string, bool> wanted)
+    {
+        var name = Path.GetFileName(path);
+        var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        try
+        {
+            using var file = File.OpenRead(path);
+            var head = new byte[2];
+            var read = file.ReadAtLeast(head, 2, throwOnEndOfStream: false);
+            file.Position = 0;
+            Stream stream = IsGzip(head.AsSpan(0, read)) ? new GZipStream(file, CompressionMode.Decompress) : file;
+            using (stream)
+            using (var tar = new TarReader(stream))
+            {
+                while (tar.GetNextEntry(copyData: false) is { } entry)
+                {
+                    if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
+                    var entryName = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+                    if (!wanted(entryName) || entry.DataStream is null) continue;
+                    if (entry.Length > Array.MaxLength) throw new DataFormatException($"{name}:{entryName}", $"entry too large ({entry.Length} bytes)");
+                    var bytes = new byte[entry.Length];
+                    entry.DataStream.ReadExactly(bytes);
+                    result[entryName] = bytes;
+                }
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
+        {
+            throw new DataFormatException(name, $"corrupt tar archive: {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataFormatException(name, $"cannot read: {e.Message}", e);
+        }
+
+        return result;
+    }
+
+    // The gzip trailer's last 4 bytes hold the uncompressed size mod 2^32: a good initial buffer size.
+    private static int GuessSize(byte[] gz)
+    {
+        if (gz.Length < 18) return 0;
+        var size = (long)BinaryPrimitives.ReadUInt32LittleEndian(gz.AsSpan(gz.Length - 4));
+        // A corrupt trailer must not make us allocate a huge buffer up front: the stream grows if needed.
+        return (int)Math.Min(size, Math.Min((long)gz.Length * 32, Array.MaxLength));
+    }
+}

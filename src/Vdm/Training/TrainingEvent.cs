@@ -1,0 +1,19 @@
+using Vdm.Evaluation;
+
+namespace Vdm.Training;
+
+/// <summary>What a run reports while it trains; the CLI renders these (the library prints nothing).</summary>
+public abstract record TrainingEvent;
+
+public sealed record StepEvent(StepResult Result, double ImagesPerSecond, TimeSpan Elapsed, TimeSpan? Eta, long TotalSteps) : TrainingEvent;
+
+public sealed record EvalEvent(EvalResult Result, long Step) : TrainingEvent;
+
+public sealed record SamplesEvent(string Path, long Step) : TrainingEvent;
+
+public sealed record CheckpointEvent(string Path, long Step) : TrainingEvent;
+
+public sealed record MessageEvent(string Text) : TrainingEvent;
+
+/// <summary>How a call to <see cref="TrainingRun.Run"/> ended.</summary>
+public sealed record TrainingSummary(long Step, bool Cancelled, bool Diverged, string? LastCheckpoint, EvalResult? FinalEval, string? LastSamples);

@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using Vdm.Data;
+using Vdm.Diffusion;
+using Vdm.Evaluation;
+using Vdm.Imaging;
+using Vdm.Sampling;
+using static TorchSharp.torch;
+
+namespace Vdm.Training;
+
+/// <summary>
+/// A training run in a folder: creates or resumes it, trains with periodic metrics, evaluation, sample grids and
+/// atomic checkpoints, and stops cleanly on cancellation (writing a checkpoint first). Only one process may train
+/// a run folder at a time (<see cref="RunFolder.Lock"/>).
+/// </summary>
+public sealed class TrainingRun : IDisposable
+{
+    private readonly RunFolder folder;
+    private readonly Dataset train;
+    private readonly Dataset? test;
+    private readonly IDisposable runLock;
+    private readonly BatchSchedule batches;
+    private readonly MetricsLog metrics;
+
+    private TrainingRun(RunFolder folder, RunConfig config, Dataset train, Dataset? test, IDisposable runLock)
+    {
+        this.folder = folder;
+        this.train = train;
+        this.test = test;
+        this.runLock = runLock;
+        Config = config;
+        if (config.Train.Threads > 0) set_num_threads(config.Train.Threads);
+        Model = ModelFactory.Build(config);
+        Trainer = new Trainer(Model, config.Train, config.Model.NumClasses);
+        batches = new BatchSchedule(config.Train.Seed, train.Count, config.Train.BatchSize);
+        System.IO.Directory.CreateDirectory(folder.CheckpointDir);
+        System.IO.Directory.CreateDirectory(folder.SamplesDir);
+        metrics = new MetricsLog(folder.MetricsPath, folder.TensorBoardDir);
+    }
+
+    public RunConfig Config { get; }
+
+    public string Directory => folder.Root;
+
+    public VariationalDiffusionModel Model { get; }
+
+    public Trainer Trainer { get; }
+
+    public long Step => Trainer.Step;
+
+    /// <summary>Starts a new run in <paramref name="runDir"/>, which must not exist or be empty.</summary>
+    public static TrainingRun Create(string runDir, RunConfig config, Dataset train, Dataset? test)
+    {
+        config.Validate();
+        CheckData(config, train, test);
+        var folder = new RunFolder(runDir);
+        if (System.IO.Directory.Exists(folder.Root) && System.IO.Directory.EnumerateFileSystemEntries(folder.Root).Any())
+            throw new ArgumentException($"{folder.Root}: the run folder exists and is not empty (use --resume to continue it, or another --run)");
+        var runLock = folder.Lock();
+        try
+        {
+            AtomicFile.WriteAllBytes(folder.ConfigPath, System.Text.Encoding.UTF8.GetBytes(config.ToJson()));
+            return new TrainingRun(folder, config, train, test, runLock);
+        }
+        catch
+        {
+            runLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The config of an existing run (its <c>config.json</c>).</summary>
+    public static RunConfig ReadConfig(string runDir)
+    {
+        var folder = new RunFolder(runDir);
+        if (!File.Exists(folder.ConfigPath)) throw new FileNotFoundException($"{folder.ConfigPath}: no such file (is {folder.Root} a run folder?)", folder.ConfigPath);
+        try
+        {
+            var config = RunConfig.FromJson(File.ReadAllText(folder.ConfigPath));
+            config.Validate();
+            return config;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
+        {
+            throw new ArgumentException($"{folder.ConfigPath}: invalid run config: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Continues a run from its newest valid checkpoint (newer corrupt ones are reported and skipped). Optional
+    /// overrides may change the step budget, wall-clock budget and threads, nothing that alters the model.
+    /// </summary>
+    public static TrainingRun Resume(string runDir, Dataset train, Dataset? test, TrainConfig? overrides = null, IProgress<TrainingEvent>? progress = null)
+    {
+        var config = ReadConfig(runDir);
+        if (overrides is not null)
+            config = config with { Train = config.Train with { Steps = overrides.Steps, Minutes = overrides.Minutes, Threads = overrides.Threads } };
+        CheckData(config, train, test);
+        var folder = new RunFolder(runDir);
+        var runLock = folder.Lock();
+        TrainingRun? run = null;
+        try
+        {
+            run = new TrainingRun(folder, config, train, test, runLock);
+            var newest = RunFolder.NewestValidCheckpoint(folder.Root, out var skipped);
+            foreach (var why in skipped) progress?.Report(new MessageEvent($"skipping corrupt checkpoint: {why}"));
+            if (newest is null)
+            {
+                if (folder.Checkpoints().Count > 0) throw new CheckpointException($"{folder.CheckpointDir}: no checkpoint of this run verifies");
+                progress?.Report(new MessageEvent("no checkpoint yet: starting from step 0"));
+            }
+            else
+            {
+                Checkpoint.Restore(newest, config, run.Trainer);
+                progress?.Report(new MessageEvent($"resumed from {newest} at step {run.Step}"));
+            }
+            return run;
+        }
+        catch
+        {
+            if (run is not null) run.Dispose();
+            else runLock.Dispose();
+            throw;
+        }
+    }
+
+    private static void CheckData(RunConfig config, Dataset train, Dataset? test)
+    {
+        foreach (var data in test is null ? new[] { train } : new[] { train, test })
+        {
+            if (!data.ExampleShape.SequenceEqual(config.Model.DataShape))
+                throw new ArgumentException($"dataset '{data.Name}' ({data.Split}) has examples of shape [{string.Join(", ", data.ExampleShape)}], the model expects [{string.Join(", ", config.Model.DataShape)}]");
+            if (data.Vocab != config.Diffusion.Vocab)
+                throw new ArgumentException($"dataset '{data.Name}' has {data.Vocab} levels per dimension, the config {config.Diffusion.Vocab}");
+        }
+        if (config.Model.NumClasses > 0 && (train.Labels is null || train.NumClasses != config.Model.NumClasses))
+            throw new ArgumentException($"a class-conditional model with {config.Model.NumClasses} classes needs a dataset with as many labels ('{train.Name}' has {train.NumClasses})");
+        if (config.Train.BatchSize > train.Count)
+            throw new ArgumentException($"batch size {config.Train.BatchSize} is larger than the training set ({train.Count} examples)");
+    }
+
+    /// <summary>
+    /// Trains until the configured step count, the wall-clock budget, <paramref name="stopAtStep"/> or cancellation,
+    /// then writes a checkpoint. A final evaluation and sample grid are made when the step count is reached.
+    /// </summary>
+    public TrainingSummary Run(IProgress<TrainingEvent>? progress = null, CancellationToken cancel = default, long? stopAtStep = null)
+    {
+        long total = Config.Train.Steps;
+        long target = Math.Min(total, stopAtStep ?? long.MaxValue);
+        var clock = Stopwatch.StartNew();
+        long startStep = Step;
+        string? lastCheckpoint = null, lastSamples = null;
+        EvalResult? lastEval = null;
+        bool budgetSpent = false;
+
+        while (Step < target && !cancel.IsCancellationRequested)
+        {
+            if (Config.Train.Minutes > 0 && clock.Elapsed.TotalMinutes >= Config.Train.Minutes)
+            {
+                budgetSpent = true;
+                progress?.Report(new MessageEvent($"time budget of {Config.Train.Minutes} minutes spent at step {Step}"));
+                break;
+            }
+            var result = TrainOneStep();
+            double seconds = clock.Elapsed.TotalSeconds;
+            double rate = (Step - startStep) * Config.Train.BatchSize / Math.Max(seconds, 1e-9);
+            TimeSpan? eta = Step > startStep ? TimeSpan.FromSeconds(seconds / (Step - startStep) * (target - Step)) : null;
+            progress?.Report(new StepEvent(result, rate, clock.Elapsed, eta, total));
+            if (Step % Config.LogEvery == 0 || result.Skipped) LogStep(result, rate);
+
+            if (Trainer.Diverged)
+            {
+                lastCheckpoint = SaveCheckpoint(progress);
+                progress?.Report(new MessageEvent($"stopping: {Trainer.NonFiniteInARow} steps in a row had a non-finite loss or gradient"));
+                return new TrainingSummary(Step, false, true, lastCheckpoint, null, null);
+            }
+            if (Config.CheckpointEvery > 0 && Step % Config.CheckpointEvery == 0) lastCheckpoint = SaveCheckpoint(progress);
+            if (Config.EvalEvery > 0 && Step % Config.EvalEvery == 0 && test is not null && Step < total) lastEval = EvaluateEma(progress, Config.EvalExamples);
+            if (Config.SampleEvery > 0 && Step % Config.SampleEvery == 0 && Step < total) lastSamples = WriteSamples(progress);
+        }
+
+        if (lastCheckpoint is null || !lastCheckpoint.EndsWith(Checkpoint.FileName(Step), StringComparison.Ordinal))
+            lastCheckpoint = SaveCheckpoint(progress);
+        bool finished = Step >= total && !cancel.IsCancellationRequested && !budgetSpent;
+        if (finished || budgetSpent)
+        {
+            if (test is not null) lastEval = EvaluateEma(progress, Config.EvalExamples);
+            lastSamples = WriteSamples(progress);
+        }
+        return new TrainingSummary(Step, cancel.IsCancellationRequested, false, lastCheckpoint, lastEval, lastSamples);
+    }
+
+    private StepResult TrainOneStep()
+    {
+        using var scope = NewDisposeScope();
+        using var batch = train.Take((IReadOnlyList<long>)batches.Indices(Step));
+        var labels = Config.Model.NumClasses > 0 ? batch.Labels : null;
+        return Trainer.TrainStep(batch.Images, labels);
+    }
+
+    private void LogStep(StepResult result, double imagesPerSecond)
+    {
+        metrics.Write("train", Step, new Dictionary<string, double>
+        {
+            ["bpd"] = result.Loss.Total,
+            ["recon"] = result.Loss.Recon,
+            ["prior"] = result.Loss.Prior,
+            ["diffusion"] = result.Loss.Diffusion,
+            ["lr"] = result.LearningRate,
+            ["grad_norm"] = result.GradNorm,
+            ["images_per_s"] = imagesPerSecond,
+            ["skipped_total"] = Trainer.NonFiniteTotal,
+            ["gamma0"] = GammaAt(0),
+            ["gamma1"] = GammaAt(1),
+        });
+    }
+
+    private double GammaAt(double t)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return Model.Schedule.forward(tensor(new[] { t }, Model.DType)).to(ScalarType.Float64).item<double>();
+    }
+
+    private string SaveCheckpoint(IProgress<TrainingEvent>? progress)
+    {
+        var path = Path.Combine(folder.CheckpointDir, Checkpoint.FileName(Step));
+        Checkpoint.Save(path, Config, Trainer);
+        folder.Prune(Config.KeepCheckpoints);
+        progress?.Report(new CheckpointEvent(path, Step));
+        return path;
+    }
+
+    /// <summary>Evaluates the EMA weights on the test split (the first <paramref name="examples"/> examples).</summary>
+    private EvalResult EvaluateEma(IProgress<TrainingEvent>? progress, int examples)
+    {
+        Trainer.Ema.Swap(Model);
+        try
+        {
+            var result = BoundEvaluator.Evaluate(Model, test!, new EvalOptions { Examples = examples, Seed = Config.Train.Seed, BatchSize = 250 });
+            metrics.Write("eval", Step, new Dictionary<string, double>
+            {
+                ["bpd"] = result.BitsPerDim, ["stderr"] = result.StdErr, ["recon"] = result.Recon,
+                ["prior"] = result.Prior, ["diffusion"] = result.Diffusion, ["examples"] = result.Examples,
+            });
+            progress?.Report(new EvalEvent(result, Step));
+            return result;
+        }
+        finally
+        {
+            Trainer.Ema.Swap(Model);
+        }
+    }
+
+    private string WriteSamples(IProgress<TrainingEvent>? progress)
+    {
+        Trainer.Ema.Swap(Model);
+        try
+        {
+            using var scope = NewDisposeScope();
+            var options = new SamplerOptions { Steps = Config.SampleSteps, Seed = Config.Train.Seed, NumClasses = Config.Model.NumClasses };
+            Tensor? labels = Config.Model.NumClasses > 0
+                ? arange(Config.SampleCount, ScalarType.Int64) % Config.Model.NumClasses
+                : null;
+            var samples = SampleWriter.Draw(Model, Config.Model.DataShape, Config.SampleCount, SamplerKind.Ddim, options, labels);
+            var path = Path.Combine(folder.SamplesDir, $"step-{Step:D8}.png");
+            SampleWriter.SaveGrid(path, samples, (int)Math.Ceiling(Math.Sqrt(Config.SampleCount)), Config.Diffusion.Vocab);
+            progress?.Report(new SamplesEvent(path, Step));
+            return path;
+        }
+        finally
+        {
+            Trainer.Ema.Swap(Model);
+        }
+    }
+
+    public void Dispose()
+    {
+        metrics.Dispose();
+        Trainer.Dispose();
+        Model.Dispose();
+        runLock.Dispose();
+    }
+}
