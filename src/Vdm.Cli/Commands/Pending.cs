@@ -3,11 +3,6 @@ using Vdm.Cli.Infrastructure;
 namespace Vdm.Cli.Commands;
 
 // Placeholders until the library pieces land on main.
-public static class TrainAction
-{
-    public static int Run(CliContext context, TrainArgs args) => throw new NotSupportedException("train is not wired yet");
-}
-
 public static class SampleAction
 {
     public static int Run(CliContext context, SampleArgs args) => throw new NotSupportedException("sample is not wired yet");

@@ -69,7 +69,7 @@ public sealed class TrainOptionSet
     public Option<string?> Preset { get; } = Opt.Text("--preset", "Start from a named preset (default: mnist)", "NAME");
     public Option<string?> Dataset { get; } = Opt.Text("--dataset", "Catalogue name (see `vdm data list`) or a folder of IDX files", "NAME|PATH");
     public Option<string?> Run { get; } = Opt.Text("--run", "Run folder (default: runs/<preset>-<time>); must be new or empty unless --resume", "DIR");
-    public Option<int?> Steps { get; } = Opt.Int("--steps", "Total optimiser steps (a resumed run continues to this count)", min: 1);
+    public Option<int?> Steps { get; } = Opt.Int("--steps", "Total optimiser steps (a resumed run continues to this count); without --minutes, drops the preset's time budget", min: 1);
     public Option<double?> Minutes { get; } = Opt.Double("--minutes", "Stop after this many minutes of training (a checkpoint is written)", 0, minExclusive: true, helpName: "M");
     public Option<int?> BatchSize { get; } = Opt.Int("--batch-size", "Examples per step", min: 1);
     public Option<double?> LearningRate { get; } = Opt.Double("--lr", "Peak learning rate of AdamW", 0, minExclusive: true);
