@@ -3,16 +3,6 @@ using Vdm.Cli.Infrastructure;
 namespace Vdm.Cli.Commands;
 
 // Placeholders until the library pieces land on main.
-public static class SampleAction
-{
-    public static int Run(CliContext context, SampleArgs args) => throw new NotSupportedException("sample is not wired yet");
-}
-
-public static class EvalAction
-{
-    public static int Run(CliContext context, EvalArgs args) => throw new NotSupportedException("eval is not wired yet");
-}
-
 public static class PlotAction
 {
     public static int Run(CliContext context, string run, string? output, string? dataDir) => throw new NotSupportedException("plot is not wired yet");
