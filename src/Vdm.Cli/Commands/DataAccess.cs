@@ -3,20 +3,26 @@ using Vdm.Data;
 
 namespace Vdm.Cli.Commands;
 
-/// <summary>The one place where the CLI asks the data layer for a split (and reports where it came from).</summary>
+/// <summary>The one place where the CLI asks the data layer for a split.</summary>
 internal static class DataAccess
 {
-    // Until the data layer's resolver is on main: the generated 2-D toys only.
+    /// <summary>Throws <see cref="ArgumentException"/> naming the known datasets when <paramref name="name"/> is neither
+    /// a catalogue name nor a folder.</summary>
     public static void CheckName(string name)
     {
-        if (!Toy2D.Names.Contains(name.Trim().ToLowerInvariant()))
-            throw new ArgumentException($"unknown dataset '{name}': expected one of {string.Join(", ", Toy2D.Names)}");
+        var spec = DatasetCatalog.Resolve(name);
+        if (spec.Folder is not null && !Directory.Exists(spec.Folder))
+            throw new DirectoryNotFoundException($"{spec.Folder}: no such dataset folder");
     }
 
-    public static Dataset Load(CliContext context, string name, string split, string? dataDir)
+    /// <param name="log">Where the resolver's "tried X, found Y" lines go (null: nowhere).</param>
+    public static Dataset Load(string name, string split, string? dataDir, TextWriter? log)
     {
-        CheckName(name);
-        var train = SplitNames.Normalise(split) == SplitNames.Train;
-        return Toy2D.Generate(name, train ? 10_000 : 2_000, seed: train ? 0 : 1, split: SplitNames.Normalise(split));
+        var options = new DataOptions
+        {
+            DataDir = dataDir,
+            Progress = log is null ? null : new Reporter<string>(line => log.WriteLine($"data: {line}")),
+        };
+        return DatasetResolver.Load(name, split, options);
     }
 }

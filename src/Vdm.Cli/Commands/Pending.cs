@@ -7,12 +7,3 @@ public static class PlotAction
 {
     public static int Run(CliContext context, string run, string? output, string? dataDir) => throw new NotSupportedException("plot is not wired yet");
 }
-
-public static class DataActions
-{
-    public static int List(CliContext context) => throw new NotSupportedException("data is not wired yet");
-
-    public static int Fetch(CliContext context, string name, string? dataDir) => throw new NotSupportedException("data is not wired yet");
-
-    public static int Info(CliContext context, string name, string? dataDir) => throw new NotSupportedException("data is not wired yet");
-}

@@ -28,8 +28,8 @@ public static class TrainAction
         var runDir = Path.GetFullPath(args.RunDir ?? DefaultRunDir(presetName, args.Dataset));
         CheckRunDirIsFree(runDir);
 
-        using var train = DataAccess.Load(context, config.Dataset, SplitNames.Train, args.DataDir);
-        using var test = DataAccess.Load(context, config.Dataset, SplitNames.Test, args.DataDir);
+        using var train = DataAccess.Load(config.Dataset, SplitNames.Train, args.DataDir, context.Out);
+        using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, context.Out);
         config = FitToData(config, train, args);
         config.Validate();
         if (config.Train.BatchSize > train.Count)
@@ -62,8 +62,8 @@ public static class TrainAction
         };
         overrides.Validate();
 
-        using var train = DataAccess.Load(context, config.Dataset, SplitNames.Train, args.DataDir);
-        using var test = DataAccess.Load(context, config.Dataset, SplitNames.Test, args.DataDir);
+        using var train = DataAccess.Load(config.Dataset, SplitNames.Train, args.DataDir, context.Out);
+        using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, context.Out);
         var messages = new List<string>();
         using var run = TrainingRun.Resume(runDir, train, test, overrides, new Reporter<TrainingEvent>(e =>
         {

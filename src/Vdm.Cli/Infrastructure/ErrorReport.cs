@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Vdm.Data;
+using Vdm.Training;
 
 namespace Vdm.Cli.Infrastructure;
 
@@ -10,24 +12,9 @@ public static partial class ErrorReport
     public static bool IsUsageError(Exception ex) => ex switch
     {
         UsageException or ArgumentException or JsonException or FileNotFoundException or DirectoryNotFoundException
-            or InvalidDataException => true,
-        _ => IsUsageErrorByName(ex.GetType()),
+            or InvalidDataException or DataFormatException or DatasetNotFoundException or CheckpointException => true,
+        _ => false,
     };
-
-    // Types of library branches that may not be merged yet: matched by name so the CLI needs no compile-time reference.
-    private static readonly HashSet<string> UsageTypeNames =
-    [
-        "Vdm.Data.DataFormatException",
-        "Vdm.Data.DatasetNotFoundException",
-        "Vdm.Training.CheckpointException",
-    ];
-
-    private static bool IsUsageErrorByName(Type? type)
-    {
-        for (; type is not null; type = type.BaseType)
-            if (type.FullName is { } name && UsageTypeNames.Contains(name)) return true;
-        return false;
-    }
 
     public static int ExitCode(Exception ex) => IsUsageError(ex) ? ExitCodes.Usage : ExitCodes.Failure;
 
