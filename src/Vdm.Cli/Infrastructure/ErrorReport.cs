@@ -25,7 +25,8 @@ public static partial class ErrorReport
         if (ex is ArgumentException { ParamName: not null }) message = ParameterSuffix().Replace(message, "");
         if (string.IsNullOrWhiteSpace(message)) message = ex.GetType().Name;
         var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var line = string.Join("; ", lines);
+        var line = lines.Length == 0 ? "" : lines[0];
+        for (var i = 1; i < lines.Length; i++) line += (line.EndsWith(':') ? " " : "; ") + lines[i];
         return ex is UsageException || IsUsageError(ex) ? line : $"{ex.GetType().Name}: {line}";
     }
 
