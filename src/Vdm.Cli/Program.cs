@@ -8,17 +8,19 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         using var cancel = new CancellationTokenSource();
-        // First Ctrl-C: ask the running command to stop cleanly (training writes a checkpoint). Second: terminate.
+        var context = new CliContext(Console.Out, Console.Error, interactive: !Console.IsOutputRedirected, cancel.Token);
+        // Ctrl-C while training: ask the run to stop cleanly (it writes a checkpoint). A second Ctrl-C, or one during
+        // any other work (sampling, evaluation, data), ends the process at once.
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
-            if (cancel.IsCancellationRequested) return;
+            if (cancel.IsCancellationRequested || !context.StopsCleanlyOnCancel) return;
             e.Cancel = true;
             cancel.Cancel();
+            Console.Error.WriteLine("vdm: stopping after this step and writing a checkpoint (Ctrl-C again to abort)");
         };
         Console.CancelKeyPress += onCancel;
         try
         {
-            var context = new CliContext(Console.Out, Console.Error, interactive: !Console.IsOutputRedirected, cancel.Token);
             return await Run(args, context);
         }
         finally

@@ -77,7 +77,8 @@ public static class TrainAction
     private static int Train(CliContext context, TrainingRun run)
     {
         var renderer = context.Interactive ? (ITrainingRenderer)new LiveTrainingRenderer(context) : new PlainTrainingRenderer(context, run.Config.LogEvery);
-        var summary = renderer.Run(run, context.Cancel);
+        TrainingSummary summary;
+        using (context.StopCleanlyOnCancel()) summary = renderer.Run(run, context.Cancel);
         return Report(context, run, summary);
     }
 

@@ -19,4 +19,26 @@ public sealed class CliContext
     public bool Interactive { get; }
 
     public CancellationToken Cancel { get; }
+
+    /// <summary>True while a command can stop cleanly on Ctrl-C (training); otherwise Ctrl-C ends the process at once.</summary>
+    public bool StopsCleanlyOnCancel => Volatile.Read(ref cleanStops) > 0;
+
+    private int cleanStops;
+
+    /// <summary>Marks a section during which Ctrl-C cancels <see cref="Cancel"/> instead of ending the process.</summary>
+    public IDisposable StopCleanlyOnCancel()
+    {
+        Interlocked.Increment(ref cleanStops);
+        return new Section(this);
+    }
+
+    private sealed class Section(CliContext context) : IDisposable
+    {
+        private int disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0) Interlocked.Decrement(ref context.cleanStops);
+        }
+    }
 }

@@ -12,6 +12,7 @@ public sealed class LiveTrainingRenderer(CliContext context) : ITrainingRenderer
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
         var running = new RunningMean();
+        double? lastRate = null;
         TrainingSummary? summary = null;
         console.Progress()
             .AutoClear(false)
@@ -28,16 +29,15 @@ public sealed class LiveTrainingRenderer(CliContext context) : ITrainingRenderer
                         case StepEvent s:
                             if (!s.Result.Skipped) running.Add(s.Result.Loss.Total);
                             task.Value = s.Result.Step;
-                            task.Description = Describe(s.Result.Step, s.TotalSteps, running.Value, s.ImagesPerSecond);
+                            lastRate = s.ImagesPerSecond;
+                            task.Description = Describe(s.Result.Step, s.TotalSteps, running.Value, lastRate);
+                            if (s.Result.Step >= s.TotalSteps) console.MarkupLine("[grey]final evaluation and samples…[/]");
                             break;
                         case EvalEvent v:
                             console.MarkupLine($"[green]eval[/]  step {v.Step}  test {Format.Bpd(v.Result.BitsPerDim)} ± {Format.Bpd(v.Result.StdErr)} bits/dim ({v.Result.Examples} examples, EMA)");
                             break;
                         case SamplesEvent p:
                             console.MarkupLineInterpolated($"[blue]samples[/]  step {p.Step}  {p.Path}");
-                            break;
-                        case CheckpointEvent c:
-                            task.Description = Describe(c.Step, run.Config.Train.Steps, running.Value, null) + " [grey](checkpoint)[/]";
                             break;
                         case MessageEvent m:
                             console.MarkupLineInterpolated($"[yellow]{m.Text}[/]");
@@ -51,6 +51,7 @@ public sealed class LiveTrainingRenderer(CliContext context) : ITrainingRenderer
         return summary!;
     }
 
+    /// <summary>Short enough for an 80-column terminal next to the bar: "step 120/2000  3.214 bpd  85 img/s".</summary>
     private static string Describe(long step, long total, double? bpd, double? rate) =>
-        $"step {step}/{total}  " + (bpd is { } b ? $"{Format.Bpd(b)} bits/dim  " : "") + (rate is { } r ? $"{Format.Rate(r)} img/s" : "");
+        $"step {step}/{total}" + (bpd is { } b ? $"  {b.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)} bpd" : "") + (rate is { } r ? $"  {Format.Rate(r)} img/s" : "");
 }
