@@ -12,7 +12,7 @@ namespace Vdm.Tests.Training;
 
 public class TrainerTests(ITestOutputHelper output)
 {
-    private static (VariationalDiffusionModel Model, Trainer Trainer) Build(long seed, int steps)
+    private static (VariationalDiffusionModel Model, Trainer Trainer) Build(long seed)
     {
         torch.manual_seed(seed);
         var network = DenoiserFactory.Create(new ModelConfig
@@ -20,13 +20,13 @@ public class TrainerTests(ITestOutputHelper output)
             DataShape = [8], Network = NetworkKind.Mlp, Channels = 64, Blocks = 2, FourierFeatures = false, Dropout = 0,
         });
         var model = new VariationalDiffusionModel(new LearnedScalarSchedule(), network, new DiffusionConfig { Vocab = 256 });
-        var trainer = new Trainer(model, new TrainConfig { Steps = steps, BatchSize = 64, LearningRate = 3e-3, WarmupSteps = 20, Seed = seed });
+        var trainer = new Trainer(model, new TrainConfig { Steps = 300, BatchSize = 64, LearningRate = 1e-2, WarmupSteps = 20, Seed = seed });
         return (model, trainer);
     }
 
     private static List<double> Run(long seed, int steps, KPointData data, Action<int>? afterStep = null)
     {
-        var (model, trainer) = Build(seed, steps);
+        var (model, trainer) = Build(seed);
         using var _ = model;
         using var __ = trainer;
         using var batches = new Generator((ulong)seed);
