@@ -51,9 +51,18 @@ public static class TrainAction
             .ToList();
         if (fixedOptions.Count > 0)
             throw new UsageException($"{string.Join(", ", fixedOptions)} cannot change when resuming: the run's config.json fixes them (only --steps, --minutes and --threads may)");
-        var runDir = Path.GetFullPath(args.RunDir ?? DefaultRunDir(DefaultPreset, null));
+        if (args.Preset is not null && !Presets.Names.Contains(args.Preset)) Presets.Get(args.Preset); // names the known ones
+        var runDir = Path.GetFullPath(args.RunDir ?? DefaultRunDir(args.Preset ?? PresetFor(args.Dataset) ?? DefaultPreset, args.Dataset));
         if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"{runDir}: no such run folder to resume (give --run DIR)");
         var config = TrainingRun.ReadConfig(runDir);
+        if (args.Dataset is not null && !SameDataset(args.Dataset, config.Dataset))
+            throw new UsageException($"--dataset {args.Dataset}: the run in {runDir} was trained on {config.Dataset}");
+        var stepsWanted = args.Steps ?? config.Train.Steps;
+        if (NewestCheckpointStep(runDir) is long done && done >= stepsWanted)
+        {
+            context.Out.WriteLine($"{runDir} is already at step {done} of {stepsWanted}: nothing to do (give a larger --steps to train further)");
+            return ExitCodes.Success;
+        }
         var overrides = config.Train with
         {
             Steps = args.Steps ?? config.Train.Steps,
@@ -131,6 +140,26 @@ public static class TrainAction
         return Path.Combine("runs", leaf);
     }
 
+    /// <summary>The step of the newest checkpoint that verifies, from its file name (step-N.ckpt); null when none.</summary>
+    private static long? NewestCheckpointStep(string runDir)
+    {
+        var newest = RunFolder.NewestValidCheckpoint(runDir, out _);
+        var digits = newest is null ? null : Path.GetFileNameWithoutExtension(newest).Replace("step-", "", StringComparison.Ordinal);
+        return long.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var step) ? step : null;
+    }
+
+    private static bool SameDataset(string given, string stored) =>
+        string.Equals(NormaliseDataset(given), NormaliseDataset(stored), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Catalogue names as they are; a folder as its full path, so the run can be evaluated from anywhere.</summary>
+    private static string NormaliseDataset(string dataset)
+    {
+        var trimmed = dataset.Trim();
+        if (DatasetCatalog.Find(trimmed) is { } spec) return spec.Name;
+        var looksLikePath = trimmed.Contains('/') || trimmed.Contains('\\') || Directory.Exists(trimmed);
+        return looksLikePath ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(trimmed)) : trimmed;
+    }
+
     private static void CheckRunDirIsFree(string runDir)
     {
         if (File.Exists(runDir)) throw new UsageException($"{runDir}: --run names a file, not a folder");
@@ -140,7 +169,7 @@ public static class TrainAction
 
     public static RunConfig ApplyOverrides(RunConfig config, TrainArgs a) => config with
     {
-        Dataset = a.Dataset?.Trim() ?? config.Dataset,
+        Dataset = a.Dataset is null ? config.Dataset : NormaliseDataset(a.Dataset),
         Model = config.Model with
         {
             Network = a.Network ?? config.Model.Network,

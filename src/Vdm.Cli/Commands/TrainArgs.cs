@@ -32,10 +32,9 @@ public sealed record TrainArgs
     public bool ClassConditional { get; init; }
 
     /// <summary>Options that shape the model or the data: fixed once a run exists.</summary>
+    /// <remarks>--preset and --dataset are not listed: when resuming they only locate the default run folder.</remarks>
     public IEnumerable<string> ModelShapingOptionsGiven()
     {
-        if (Preset is not null) yield return "--preset";
-        if (Dataset is not null) yield return "--dataset";
         if (Schedule is not null) yield return "--schedule";
         if (TimeSteps is not null) yield return "--time-steps";
         if (Network is not null) yield return "--network";

@@ -79,6 +79,25 @@ public class UsageErrorTests(SwirlRunFixture fixture) : IClassFixture<SwirlRunFi
     }
 
     [Fact]
+    public async Task Resume_on_other_data_is_refused()
+    {
+        var before = CliHarness.Snapshot(fixture.Run);
+        var result = await CliHarness.Run("train", "--resume", "--run", fixture.Run, "--dataset", "moons");
+        result.AssertUsageError("moons", "swirl");
+        Assert.Equal(before, CliHarness.Snapshot(fixture.Run));
+    }
+
+    [Fact]
+    public async Task Resume_of_a_finished_run_says_so_and_touches_nothing()
+    {
+        var before = CliHarness.Snapshot(fixture.Run);
+        var result = await CliHarness.Run("train", "--resume", "--run", fixture.Run);
+        Assert.True(result.ExitCode == 0, result.Err);
+        Assert.Contains("already at step 4 of 4", result.Out);
+        Assert.Equal(before, CliHarness.Snapshot(fixture.Run));
+    }
+
+    [Fact]
     public async Task Resume_of_a_folder_that_is_not_a_run_names_it()
     {
         var folder = fixture.NewFolder("not-a-run");
