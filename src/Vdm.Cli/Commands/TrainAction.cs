@@ -32,6 +32,7 @@ public static class TrainAction
         using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, context.Out);
         config = FitToData(config, train, args);
         config.Validate();
+        using (ModelFactory.Build(config)) { } // a network that cannot take this data fails here, before any folder exists
         if (config.Train.BatchSize > train.Count)
             throw new UsageException($"--batch-size {config.Train.BatchSize} is larger than the training set of {config.Dataset} ({train.Count} examples)");
         CheckRunDirIsFree(runDir); // the data may have taken a while: check again right before creating it
