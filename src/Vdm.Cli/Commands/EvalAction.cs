@@ -40,9 +40,9 @@ public static class EvalAction
             Examples = args.Examples ?? 0, TimeSamples = args.TimeSamples, BatchSize = args.BatchSize, Seed = args.Seed, TimeSteps = args.TimeSteps,
         };
         long examples = options.Examples == 0 ? test.Count : Math.Min(options.Examples, test.Count);
-        var result = context.Interactive && !args.Json
-            ? WithProgressBar(context, examples, p => BoundEvaluator.Evaluate(loaded.Model, test, options, p))
-            : BoundEvaluator.Evaluate(loaded.Model, test, options);
+        var result = args.Json ? BoundEvaluator.Evaluate(loaded.Model, test, options)
+            : context.Interactive ? WithProgressBar(context, examples, p => BoundEvaluator.Evaluate(loaded.Model, test, options, p))
+            : BoundEvaluator.Evaluate(loaded.Model, test, options, PlainProgress(context.Out, examples));
 
         string? perTimePath = null;
         if (args.PerTime is not null)
@@ -59,6 +59,19 @@ public static class EvalAction
         if (args.Json) context.Out.WriteLine(ToJson(result, loaded, config, test, args, perTimePath));
         else PrintTable(context.Out, result, loaded, test, args, perTimePath);
         return ExitCodes.Success;
+    }
+
+    /// <summary>A line at each quarter of the examples, for logs (long evaluations are otherwise silent).</summary>
+    private static IProgress<int> PlainProgress(TextWriter output, long total)
+    {
+        int quarter = 0;
+        return new Reporter<int>(done =>
+        {
+            int reached = (int)(4 * (long)done / Math.Max(1, total));
+            if (reached <= quarter || done >= total) return;
+            quarter = reached;
+            output.WriteLine($"evaluated {done}/{total} examples");
+        });
     }
 
     private static EvalResult WithProgressBar(CliContext context, long total, Func<IProgress<int>, EvalResult> evaluate)

@@ -71,6 +71,27 @@ public class EndToEndTests
     }
 
     [Fact]
+    public async Task The_live_renderers_run_to_the_end()
+    {
+        using var temp = new CliTemp();
+        var run = temp.Sub("run");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var context = new Vdm.Cli.Infrastructure.CliContext(stdout, stderr, interactive: true, CancellationToken.None);
+        var code = await Vdm.Cli.Program.Run(["train", "--run", run, "--steps", "3", .. SmallSwirl], context);
+        Assert.True(code == 0, stderr.ToString() + stdout);
+        Assert.Contains("finished 3 steps", stdout.ToString());
+        Assert.Contains("test bits/dim:", stdout.ToString());
+
+        code = await Vdm.Cli.Program.Run(["eval", run, "--examples", "40"], context);
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Contains("total", stdout.ToString());
+        code = await Vdm.Cli.Program.Run(["data", "list"], context);
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Contains("fashion-mnist", stdout.ToString());
+    }
+
+    [Fact]
     public async Task Cancelling_saves_a_checkpoint_and_exits_zero()
     {
         using var temp = new CliTemp();
