@@ -42,7 +42,7 @@ public static class SampleCommand
         var sampler = Opt.Choice("--sampler", "ancestral (the model's reverse process) or ddim (deterministic); default ancestral", SamplerWords);
         var steps = Opt.Int("--steps", "Reverse steps (default: T of a discrete-time model, else 1000 ancestral / 100 DDIM)", min: 1);
         var seed = Opt.Long("--seed", "Random seed (sample i depends on (seed, i) only); default 0");
-        var cls = Opt.Int("--class", "Class label for every sample (class-conditional models)", min: 0, helpName: "K");
+        var cls = Opt.Int("--class", "Class label for every sample (class-conditional models; default: cycle through the classes)", min: 0, helpName: "K");
         var guidance = Opt.Double("--guidance", "Classifier-free guidance weight w (class-conditional models)", 0, helpName: "W");
         var online = Opt.Flag("--online", "Use the online weights instead of the EMA");
         var output = Opt.Text("--out", "Output PNG (default: <run>/samples/sample-<step>-<sampler>-<seed>.png)", "FILE.png");
