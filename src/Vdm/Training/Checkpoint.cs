@@ -10,7 +10,8 @@ namespace Vdm.Training;
 /// <summary>
 /// One file holding everything a run needs to continue exactly: config, step, model, EMA, optimiser, RNG states.
 /// Layout (version 2): magic "VDMCKPT\0", format version (int32), payload length (int64), SHA-256 of the
-/// model-relevant config (<see cref="ConfigHash"/>), SHA-256 of the payload, payload.
+/// model-relevant config (<see cref="ConfigHash"/>), checksum, payload. The checksum is the SHA-256 of everything
+/// else in the file (header fields and payload), so a flipped bit anywhere is detected.
 /// Written atomically (temp file in the same folder, flush to disk, rename, flush of the folder); verified before
 /// anything is loaded; never written with a non-finite parameter.
 /// </summary>
@@ -78,7 +79,7 @@ public static class Checkpoint
         BitConverter.TryWriteBytes(header.AsSpan(8), FormatVersion);
         BitConverter.TryWriteBytes(header.AsSpan(12), (long)bytes.Length);
         ConfigHash(config).CopyTo(header, ConfigHashOffset);
-        SHA256.HashData(bytes.Span).CopyTo(header, PayloadHashOffset);
+        Checksum(header, bytes.Span).CopyTo(header, PayloadHashOffset);
         AtomicFile.Write(path, file =>
         {
             var target = streamFilter?.Invoke(file) ?? file;
@@ -88,10 +89,22 @@ public static class Checkpoint
         });
     }
 
-    private static void ThrowIfNonFinite(Tensor t, string what, string path)
+    /// <summary>SHA-256 of the header fields before the checksum, then the payload.</summary>
+    private static byte[] Checksum(ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(header[..PayloadHashOffset]);
+        sha.AppendData(payload);
+        return sha.GetHashAndReset();
+    }
+
+    private static void ThrowIfNonFinite(Tensor t, string what, string path, bool loading = false)
     {
         using var finite = t.detach().isfinite().all();
-        if (!finite.item<bool>()) throw new CheckpointException($"{path}: refusing to save a checkpoint with a non-finite {what}");
+        if (!finite.item<bool>())
+            throw new CheckpointException(loading
+                ? $"{path}: the checkpoint holds a non-finite {what}"
+                : $"{path}: refusing to save a checkpoint with a non-finite {what}");
     }
 
     /// <summary>Reads and verifies a checkpoint file; returns its payload as a reader positioned at the start.</summary>
@@ -120,7 +133,7 @@ public static class Checkpoint
         if (length != data.Length - HeaderLength)
             throw new CheckpointException($"{path}: truncated or padded checkpoint (payload {data.Length - HeaderLength} bytes, header says {length})");
         var payload = new ReadOnlySpan<byte>(data, HeaderLength, (int)length);
-        if (!SHA256.HashData(payload).AsSpan().SequenceEqual(data.AsSpan(PayloadHashOffset, HashLength)))
+        if (!Checksum(data, payload).AsSpan().SequenceEqual(data.AsSpan(PayloadHashOffset, HashLength)))
             throw new CheckpointException($"{path}: checksum mismatch: the checkpoint is corrupt");
         configHash = data.AsSpan(ConfigHashOffset, HashLength).ToArray();
         return new BinaryReader(new MemoryStream(data, HeaderLength, (int)length, writable: false), Encoding.UTF8);
@@ -180,11 +193,16 @@ public static class Checkpoint
             trainer.Generator.set_state(generatorState);
             using var globalState = TensorExtensionMethods.Load(reader);
             set_rng_state(globalState);
+            if (reader.BaseStream.Position != reader.BaseStream.Length)
+                throw new CheckpointException($"{path}: {reader.BaseStream.Length - reader.BaseStream.Position} unexpected bytes after the optimiser and RNG states");
         }
         catch (Exception e) when (e is ArgumentException or EndOfStreamException or InvalidOperationException or IOException or FormatException)
         {
             throw new CheckpointException($"{path}: does not match this model: {e.Message}", e);
         }
+        // Checkpoints are written only with finite weights: a non-finite one means the file is not what Save wrote.
+        foreach (var (name, parameter) in trainer.Model.named_parameters()) ThrowIfNonFinite(parameter, $"parameter '{name}'", path, loading: true);
+        foreach (var (name, shadow) in trainer.Ema.Shadows) ThrowIfNonFinite(shadow, $"EMA of '{name}'", path, loading: true);
     }
 
     /// <summary>Loads a model for sampling or evaluation from a run folder (its newest valid checkpoint) or a checkpoint file.</summary>
