@@ -67,7 +67,10 @@ public sealed record RunConfig
             throw new ArgumentException($"config is missing its {(Model is null ? "model" : Schedule is null ? "schedule" : Diffusion is null ? "diffusion" : "train")} section");
         Train.Validate();
         if (string.IsNullOrWhiteSpace(Dataset)) throw new ArgumentException("dataset name is empty");
-        Networks.DenoiserFactory.Validate(Model, Model.Network);
+        // The network's fit to the data shape is checked when the model is built (the CLI first fits the shape to the data).
+        if (!Enum.IsDefined(Model.Network)) throw new ArgumentException($"unknown network kind {Model.Network}");
+        if (!Enum.IsDefined(Model.Prediction)) throw new ArgumentException($"unknown prediction {Model.Prediction}");
+        if (Model.DataShape is null) throw new ArgumentException("model data shape is missing");
         if (!Enum.IsDefined(Schedule.Kind)) throw new ArgumentException($"unknown schedule kind {Schedule.Kind}");
         if (!double.IsFinite(Schedule.GammaMin) || !double.IsFinite(Schedule.GammaMax)) throw new ArgumentException($"gamma min and max must be finite (got {Schedule.GammaMin}, {Schedule.GammaMax})");
         if (Schedule.Kind == ScheduleKind.MonotoneNet && Schedule.Features < 1) throw new ArgumentException($"schedule features must be ≥ 1 (got {Schedule.Features})");
