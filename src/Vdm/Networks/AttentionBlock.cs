@@ -39,13 +39,13 @@ public sealed class AttentionBlock : nn.Module<Tensor, Tensor>
         long b = x.shape[0], c = x.shape[1], height = x.shape[2], width = x.shape[3];
         var headDim = c / Heads;
         // [B, 3C, H, W] → [3, B, heads, H·W, d]
-        var parts = qkv.forward(norm.forward(x))
+        var parts = qkv.call(norm.forward(x))
             .reshape(b, 3, Heads, headDim, height * width)
             .permute(1, 0, 2, 4, 3)
             .unbind(0);
         var attended = nn.functional.scaled_dot_product_attention(parts[0], parts[1], parts[2]);
         // [B, heads, H·W, d] → [B, C, H, W]
         var h = attended.permute(0, 1, 3, 2).reshape(b, c, height, width);
-        return (x + proj_out.forward(h)).MoveToOuterDisposeScope();
+        return (x + proj_out.call(h)).MoveToOuterDisposeScope();
     }
 }
