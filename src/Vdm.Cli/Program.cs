@@ -1,2 +1,56 @@
-using static TorchSharp.torch;
-Console.WriteLine(ones(2, 2).sum().item<float>());
+using Vdm.Cli.Infrastructure;
+
+namespace Vdm.Cli;
+
+/// <summary>The <c>vdm</c> command-line tool: parsing, validation and rendering; the work is done by the library.</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        using var cancel = new CancellationTokenSource();
+        var context = new CliContext(Console.Out, Console.Error, interactive: !Console.IsOutputRedirected, cancel.Token);
+        // Ctrl-C while training: ask the run to stop cleanly (it writes a checkpoint). A second Ctrl-C, or one during
+        // any other work (sampling, evaluation, data), ends the process at once.
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cancel.IsCancellationRequested || !context.StopsCleanlyOnCancel) return;
+            e.Cancel = true;
+            cancel.Cancel();
+            Console.Error.WriteLine("vdm: stopping after this step and writing a checkpoint (Ctrl-C again to abort)");
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return await Run(args, context);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    /// <summary>Runs the CLI in-process with the given writers (never interactive): what tests call.</summary>
+    public static Task<int> Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel = default) =>
+        Run(args, new CliContext(stdout, stderr, interactive: false, cancel));
+
+    public static async Task<int> Run(string[] args, CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var root = CommandTree.Build(context);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            var verb = parsed.CommandResult.Command is { } c && c != root ? CommandTree.FullName(parsed.CommandResult) : "vdm";
+            context.Error.WriteLine($"{verb}: {parsed.Errors[0].Message}");
+            return ExitCodes.Usage;
+        }
+        var invocation = new System.CommandLine.InvocationConfiguration
+        {
+            Output = context.Out,
+            Error = context.Error,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null, // Ctrl-C is ours: see Main
+        };
+        return await parsed.InvokeAsync(invocation, context.Cancel);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+using Vdm.Cli.Infrastructure;
+using Vdm.Cli.Rendering;
+using Vdm.Data;
+using Vdm.Evaluation;
+using Vdm.Imaging;
+using Vdm.Training;
+
+namespace Vdm.Cli.Commands;
+
+/// <summary><c>vdm eval</c>: the bound on the test split, each term and the total with its standard error.</summary>
+public static class EvalAction
+{
+    /// <summary>Times at which <c>--per-time</c> evaluates the diffusion integrand, and examples used for it.</summary>
+    private const int PerTimePoints = 50;
+    private const int PerTimeExamples = 256;
+
+    public static int Run(CliContext context, EvalArgs args)
+    {
+        if (args.PerTime is { } perTime)
+        {
+            var ext = Path.GetExtension(perTime).ToLowerInvariant();
+            if (ext is not (".csv" or ".png")) throw new UsageException($"--per-time {perTime}: expected a .csv or .png file name");
+            if (Directory.Exists(perTime)) throw new UsageException($"--per-time {perTime}: is a folder");
+        }
+
+        using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
+        var config = loaded.Config;
+        using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, args.Json ? null : context.Out);
+        if (!test.ExampleShape.SequenceEqual(config.Model.DataShape) || test.Vocab != config.Diffusion.Vocab)
+            throw new UsageException($"{config.Dataset} test split has examples of shape [{string.Join(", ", test.ExampleShape)}] with {test.Vocab} levels; " +
+                                     $"the model in {loaded.Path} expects [{string.Join(", ", config.Model.DataShape)}] with {config.Diffusion.Vocab}");
+
+        var options = new EvalOptions
+        {
+            Examples = args.Examples ?? 0, TimeSamples = args.TimeSamples, BatchSize = args.BatchSize, Seed = args.Seed, TimeSteps = args.TimeSteps,
+        };
+        long examples = options.Examples == 0 ? test.Count : Math.Min(options.Examples, test.Count);
+        var result = args.Json ? BoundEvaluator.Evaluate(loaded.Model, test, options)
+            : context.Interactive ? WithProgressBar(context, examples, p => BoundEvaluator.Evaluate(loaded.Model, test, options, p))
+            : BoundEvaluator.Evaluate(loaded.Model, test, options, PlainProgress(context.Out, examples));
+
+        string? perTimePath = null;
+        if (args.PerTime is not null)
+        {
+            var (t, integrand) = BoundEvaluator.PerTime(loaded.Model, test, PerTimePoints, (int)Math.Min(examples, PerTimeExamples), args.Seed);
+            perTimePath = Path.GetFullPath(args.PerTime);
+            Directory.CreateDirectory(Path.GetDirectoryName(perTimePath)!);
+            if (Path.GetExtension(perTimePath).Equals(".png", StringComparison.OrdinalIgnoreCase))
+                Plots.DiffusionIntegrand(perTimePath, t, integrand, new PlotOptions { YLabel = "bits/dim per unit t" });
+            else
+                WriteCsv(perTimePath, t, integrand);
+        }
+
+        if (args.Json) context.Out.WriteLine(ToJson(result, loaded, config, test, args, perTimePath));
+        else PrintTable(context.Out, result, loaded, test, args, perTimePath);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>A line at each quarter of the examples, for logs (long evaluations are otherwise silent).</summary>
+    private static IProgress<int> PlainProgress(TextWriter output, long total)
+    {
+        int quarter = 0;
+        return new Reporter<int>(done =>
+        {
+            int reached = (int)(4 * (long)done / Math.Max(1, total));
+            if (reached <= quarter || done >= total) return;
+            quarter = reached;
+            output.WriteLine($"evaluated {done}/{total} examples");
+        });
+    }
+
+    private static EvalResult WithProgressBar(CliContext context, long total, Func<IProgress<int>, EvalResult> evaluate)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
+        EvalResult? result = null;
+        console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("evaluating", maxValue: Math.Max(1, total));
+                result = evaluate(new Reporter<int>(done => task.Value = done));
+            });
+        return result!;
+    }
+
+    private static void PrintTable(TextWriter output, EvalResult r, LoadedModel loaded, Dataset test, EvalArgs args, string? perTimePath)
+    {
+        var time = r.TimeSteps is int steps ? $"discrete time, T = {steps}" : "continuous time";
+        output.WriteLine($"{test.Name} {test.Split}: {r.Examples} examples, {r.TimeSamples} time sample{(r.TimeSamples == 1 ? "" : "s")} each, {time}");
+        output.WriteLine($"model: {loaded.Path} (step {loaded.Step}, {(args.Online ? "online" : "EMA")} weights)");
+        output.WriteLine($"  recon      {Format.Bpd(r.Recon)} bits/dim");
+        output.WriteLine($"  prior      {Format.Bpd(r.Prior)} bits/dim");
+        output.WriteLine($"  diffusion  {Format.Bpd(r.Diffusion)} bits/dim");
+        output.WriteLine($"  total      {Format.Bpd(r.BitsPerDim)} ± {Format.Bpd(r.StdErr)} bits/dim (± one standard error over examples)");
+        if (perTimePath is not null) output.WriteLine($"diffusion integrand against t: {perTimePath}");
+    }
+
+    private static string ToJson(EvalResult r, LoadedModel loaded, RunConfig config, Dataset test, EvalArgs args, string? perTimePath)
+    {
+        var json = new JsonObject
+        {
+            ["checkpoint"] = loaded.Path,
+            ["step"] = loaded.Step,
+            ["weights"] = args.Online ? "online" : "ema",
+            ["dataset"] = config.Dataset,
+            ["split"] = test.Split,
+            ["examples"] = r.Examples,
+            ["timeSamples"] = r.TimeSamples,
+            ["timeSteps"] = r.TimeSteps,
+            ["seed"] = args.Seed,
+            ["bitsPerDim"] = r.BitsPerDim,
+            ["stdErr"] = r.StdErr,
+            ["recon"] = r.Recon,
+            ["prior"] = r.Prior,
+            ["diffusion"] = r.Diffusion,
+        };
+        if (perTimePath is not null) json["perTime"] = perTimePath;
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static void WriteCsv(string path, double[] t, double[] integrand)
+    {
+        var text = new StringBuilder("t,integrand_bits_per_dim\n");
+        for (int i = 0; i < t.Length; i++)
+            text.Append(t[i].ToString("R", CultureInfo.InvariantCulture)).Append(',').Append(integrand[i].ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+        AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(text.ToString()));
+    }
+}

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Vdm.Cli.Infrastructure;
+
+namespace Vdm.Cli.Commands;
+
+/// <summary>What <c>vdm eval</c> was asked for.</summary>
+public sealed record EvalArgs
+{
+    public required string Source { get; init; }
+    public int? Examples { get; init; }
+    public int TimeSamples { get; init; } = 1;
+    public int? TimeSteps { get; init; }
+    public int BatchSize { get; init; } = 256;
+    public long Seed { get; init; }
+    public bool Json { get; init; }
+    public string? PerTime { get; init; }
+    public bool Online { get; init; }
+    public string? DataDir { get; init; }
+}
+
+/// <summary><c>vdm eval RUN|CHECKPOINT</c>: the variational bound on the test split, term by term, in bits/dim.</summary>
+public static class EvalCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var source = new Argument<string>("RUN|CHECKPOINT") { Description = "A run folder (its newest checkpoint) or a checkpoint file" };
+        var examples = Opt.Int("--examples", "Test examples to use (default: the whole test split)", min: 1);
+        var timeSamples = Opt.Int("--time-samples", "Diffusion-term time samples per example (default 1)", min: 1, helpName: "K");
+        var timeSteps = Opt.Int("--time-steps", "Evaluate the discrete-time bound with T steps (0 = continuous; default: the model's)", min: 0, helpName: "T");
+        var batchSize = Opt.Int("--batch-size", "Examples per forward pass (default 256)", min: 1);
+        var seed = Opt.Long("--seed", "Random seed (default 0)");
+        var json = Opt.Flag("--json", "Print the result as one JSON object on stdout");
+        var perTime = Opt.Text("--per-time", "Also write the diffusion-loss integrand against t (.csv, or a .png plot)", "FILE");
+        var online = Opt.Flag("--online", "Use the online weights instead of the EMA");
+        var dataDir = Opt.Text("--data-dir", "Data cache folder", "DIR");
+
+        var command = new Command("eval", "Evaluate the variational bound (bits/dim) on the test split");
+        command.Add(source);
+        foreach (var option in new Option[] { examples, timeSamples, timeSteps, batchSize, seed, json, perTime, online, dataDir })
+            command.Add(option);
+        CommandTree.SetHandler(command, context, parsed => EvalAction.Run(context, new EvalArgs
+        {
+            Source = parsed.GetValue(source)!,
+            Examples = parsed.GetValue(examples),
+            TimeSamples = parsed.GetValue(timeSamples) ?? 1,
+            TimeSteps = parsed.GetValue(timeSteps),
+            BatchSize = parsed.GetValue(batchSize) ?? 256,
+            Seed = parsed.GetValue(seed) ?? 0,
+            Json = parsed.GetValue(json),
+            PerTime = parsed.GetValue(perTime),
+            Online = parsed.GetValue(online),
+            DataDir = parsed.GetValue(dataDir),
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using Vdm.Cli.Infrastructure;
+using Vdm.Diffusion;
+using Vdm.Imaging;
+using Vdm.Sampling;
+using Vdm.Training;
+using static TorchSharp.torch;
+
+namespace Vdm.Cli.Commands;
+
+/// <summary><c>vdm sample</c>: loads a model (EMA by default), checks the request against it, draws, writes a PNG.</summary>
+public static class SampleAction
+{
+    /// <summary>Frames of the reverse trajectory shown per sample (plus the decoded result).</summary>
+    private const int TrajectoryFrames = 10;
+
+    /// <summary>Samples shown in the trajectory figure (one row each).</summary>
+    private const int TrajectoryRows = 8;
+
+    public static int Run(CliContext context, SampleArgs args)
+    {
+        if (args.Out is { } requested) CheckPng(requested, "--out");
+
+        using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
+        var config = loaded.Config;
+        var shape = config.Model.DataShape;
+        int classes = config.Model.NumClasses;
+        if (args.Class is { } k)
+        {
+            if (classes == 0) throw new UsageException($"--class {k}: the model in {loaded.Path} is not class-conditional");
+            if (k >= classes) throw new UsageException($"--class {k}: the model has classes 0..{classes - 1}");
+        }
+        if (args.Guidance is > 0 && classes == 0)
+            throw new UsageException($"--guidance {args.Guidance}: the model in {loaded.Path} is not class-conditional");
+        if (args.Trajectory && shape.Length != 3)
+            throw new UsageException($"--trajectory needs image data; the model in {loaded.Path} draws vectors of shape [{string.Join(", ", shape)}]");
+
+        var kind = args.Sampler == SamplerChoice.Ddim ? SamplerKind.Ddim : SamplerKind.Ancestral;
+        int steps = args.Steps ?? DefaultSteps(config, kind);
+        var output = Path.GetFullPath(args.Out ?? DefaultOutput(loaded, kind, args.Seed));
+        var trajectoryPath = args.Trajectory ? Path.ChangeExtension(output, null) + "-trajectory.png" : null;
+
+        var options = new SamplerOptions
+        {
+            Steps = steps, Seed = args.Seed, GuidanceScale = args.Guidance ?? 0, SampleDecoder = args.SampleDecoder, NumClasses = classes,
+        };
+        using var scope = NewDisposeScope();
+        Tensor? labels = classes == 0 ? null
+            : args.Class is { } c ? full(args.Count, c, ScalarType.Int64)
+            : arange(args.Count, ScalarType.Int64) % classes;
+        var trajectory = args.Trajectory ? new TrajectoryRecorder(steps, Math.Min(args.Count, TrajectoryRows), config.Diffusion.Vocab) : null;
+
+        context.Out.WriteLine($"sampling {args.Count} with {SamplerName(kind)} ({steps} steps, seed {args.Seed}" +
+                              (args.Class is { } cls ? $", class {cls}" : "") + (args.Guidance is > 0 ? $", guidance {args.Guidance}" : "") +
+                              $") from {loaded.Path} (step {loaded.Step}, {(args.Online ? "online" : "EMA")} weights)");
+        var clock = Stopwatch.StartNew();
+        var samples = SampleWriter.Draw(loaded.Model, shape, args.Count, kind, options, labels, trajectory is null ? null : trajectory.Observe);
+        if (context.Cancel.IsCancellationRequested) throw new OperationCanceledException(context.Cancel);
+
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        int columns = args.Columns ?? (int)Math.Ceiling(Math.Sqrt(args.Count));
+        SampleWriter.SaveGrid(output, samples, columns, config.Diffusion.Vocab);
+        context.Out.WriteLine($"wrote {output} ({clock.Elapsed.TotalSeconds:0.0} s)");
+        if (trajectory is not null && trajectoryPath is not null)
+        {
+            trajectory.Save(trajectoryPath, samples);
+            context.Out.WriteLine($"wrote {trajectoryPath} (rows: samples; columns: t from 1 to 0, then the decoded sample)");
+        }
+        return ExitCodes.Success;
+    }
+
+    internal static void CheckPng(string path, string option)
+    {
+        if (!string.Equals(Path.GetExtension(path), ".png", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"{option} {path}: expected a .png file name");
+        if (Directory.Exists(path)) throw new UsageException($"{option} {path}: is a folder");
+    }
+
+    private static int DefaultSteps(RunConfig config, SamplerKind kind) =>
+        config.Diffusion.TimeSteps > 0 ? config.Diffusion.TimeSteps
+        : kind == SamplerKind.Ancestral ? 1000
+        : config.SampleSteps;
+
+    /// <summary>&lt;run&gt;/samples/… for a checkpoint in a run's checkpoints folder; next to the checkpoint otherwise.</summary>
+    private static string DefaultOutput(LoadedModel loaded, SamplerKind kind, long seed)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(loaded.Path))!;
+        if (Path.GetFileName(folder) == "checkpoints") folder = Path.Combine(Path.GetDirectoryName(folder)!, "samples");
+        return Path.Combine(folder, $"sample-{loaded.Step:D8}-{SamplerName(kind)}-seed{seed}.png");
+    }
+
+    private static string SamplerName(SamplerKind kind) => kind == SamplerKind.Ddim ? "ddim" : "ancestral";
+
+    /// <summary>Keeps z_t of the first few samples at evenly spaced steps, as bytes (z mapped like data in [−1, 1]).</summary>
+    private sealed class TrajectoryRecorder(int steps, int rows, int vocab)
+    {
+        private readonly List<byte[]> frames = [];
+        private long[] frameShape = [];
+
+        public void Observe(int step, double t, Tensor z)
+        {
+            int every = Math.Max(1, steps / TrajectoryFrames);
+            if (step % every != 0 && step != 1) return;
+            using var scope = NewDisposeScope();
+            var head = z.narrow(0, 0, rows);
+            var levels = ((head.to(ScalarType.Float32) + 1) * (vocab / 2.0)).floor().clamp(0, vocab - 1);
+            var bytes = (levels * (255.0 / Math.Max(1, vocab - 1))).round().to(ScalarType.Byte);
+            frameShape = bytes.shape;
+            frames.Add(bytes.data<byte>().ToArray());
+        }
+
+        public void Save(string path, Tensor samples)
+        {
+            using var scope = NewDisposeScope();
+            var final = samples.narrow(0, 0, rows).to(ScalarType.Float32);
+            var finalBytes = (final * (255.0 / Math.Max(1, vocab - 1))).round().to(ScalarType.Byte);
+            var columns = frames.Select(f => tensor(f, frameShape)).Append(finalBytes).ToArray();
+            var grid = stack(columns, 1).reshape([-1, .. finalBytes.shape[1..]]); // row i: frames of sample i, in order
+            ImageGrid.Create(grid, columns.Length, padding: 2, padValue: 255).Save(path);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using Vdm.Cli.Infrastructure;
+
+namespace Vdm.Cli.Commands;
+
+public enum SamplerChoice
+{
+    Ancestral,
+    Ddim,
+}
+
+/// <summary>What <c>vdm sample</c> was asked for.</summary>
+public sealed record SampleArgs
+{
+    public required string Source { get; init; }
+    public int Count { get; init; } = 64;
+    public SamplerChoice Sampler { get; init; } = SamplerChoice.Ancestral;
+    public int? Steps { get; init; }
+    public long Seed { get; init; }
+    public int? Class { get; init; }
+    public double? Guidance { get; init; }
+    public bool Online { get; init; }
+    public string? Out { get; init; }
+    public bool Trajectory { get; init; }
+    public bool SampleDecoder { get; init; }
+    public int? Columns { get; init; }
+}
+
+/// <summary><c>vdm sample RUN|CHECKPOINT</c>: draw samples from a trained model and write them as a PNG grid.</summary>
+public static class SampleCommand
+{
+    private static readonly IReadOnlyDictionary<string, SamplerChoice> SamplerWords = new Dictionary<string, SamplerChoice>
+    {
+        ["ancestral"] = SamplerChoice.Ancestral,
+        ["ddim"] = SamplerChoice.Ddim,
+    };
+
+    public static Command Create(CliContext context)
+    {
+        var source = new Argument<string>("RUN|CHECKPOINT") { Description = "A run folder (its newest checkpoint) or a checkpoint file" };
+        var count = Opt.Int("--count", "Number of samples (default 64)", min: 1);
+        var sampler = Opt.Choice("--sampler", "ancestral (the model's reverse process) or ddim (deterministic); default ancestral", SamplerWords);
+        var steps = Opt.Int("--steps", "Reverse steps (default: T of a discrete-time model, else 1000 ancestral / 100 DDIM)", min: 1);
+        var seed = Opt.Long("--seed", "Random seed (sample i depends on (seed, i) only); default 0");
+        var cls = Opt.Int("--class", "Class label for every sample (class-conditional models; default: cycle through the classes)", min: 0, helpName: "K");
+        var guidance = Opt.Double("--guidance", "Classifier-free guidance weight w (class-conditional models)", 0, helpName: "W");
+        var online = Opt.Flag("--online", "Use the online weights instead of the EMA");
+        var output = Opt.Text("--out", "Output PNG (default: <run>/samples/sample-<step>-<sampler>-<seed>.png)", "FILE.png");
+        var trajectory = Opt.Flag("--trajectory", "Also write the reverse trajectory (z_t at evenly spaced steps) next to --out");
+        var sampleDecoder = Opt.Flag("--sample-decoder", "Draw x from p(x|z_0) instead of taking its most likely value");
+        var columns = Opt.Int("--columns", "Images per row of the grid (default: √count)", min: 1);
+
+        var command = new Command("sample", "Draw samples from a trained model into a PNG grid");
+        command.Add(source);
+        foreach (var option in new Option[] { count, sampler, steps, seed, cls, guidance, online, output, trajectory, sampleDecoder, columns })
+            command.Add(option);
+        CommandTree.SetHandler(command, context, parsed => SampleAction.Run(context, new SampleArgs
+        {
+            Source = parsed.GetValue(source)!,
+            Count = parsed.GetValue(count) ?? 64,
+            Sampler = parsed.GetValue(sampler) ?? SamplerChoice.Ancestral,
+            Steps = parsed.GetValue(steps),
+            Seed = parsed.GetValue(seed) ?? 0,
+            Class = parsed.GetValue(cls),
+            Guidance = parsed.GetValue(guidance),
+            Online = parsed.GetValue(online),
+            Out = parsed.GetValue(output),
+            Trajectory = parsed.GetValue(trajectory),
+            SampleDecoder = parsed.GetValue(sampleDecoder),
+            Columns = parsed.GetValue(columns),
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,17 @@
+using System.CommandLine;
+using Vdm.Cli.Infrastructure;
+
+namespace Vdm.Cli.Commands;
+
+/// <summary><c>vdm train</c>: train a model from a preset with overrides, or resume a run.</summary>
+public static class TrainCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var options = new TrainOptionSet();
+        var command = new Command("train", "Train a Variational Diffusion Model (default: the mnist preset)");
+        options.AddTo(command);
+        CommandTree.SetHandler(command, context, parsed => TrainAction.Run(context, options.Read(parsed)));
+        return command;
+    }
+}
