@@ -48,8 +48,8 @@ public sealed record ModelSummary(
     long[] DataShape, int Batch, long Parameters, string Schedule, string Time, string Dtype, string MemoryFormat);
 
 public sealed record EnvironmentInfo(
-    string CpuModel, string[] CpuFeatures, int LogicalCpus, int Threads, int InteropThreads,
-    string Libtorch, string TorchSharp, string Dotnet, string Os);
+    string CpuModel, string[] CpuFeatures, int LogicalCpus, int Threads, int InteropThreads, string OmpWaitPolicy,
+    double LoadAverage, string Libtorch, string TorchSharp, string Dotnet, string Os);
 
 /// <summary>Analytic FLOPs (see <see cref="FlopCounter.Convention"/>).</summary>
 public sealed record FlopSummary(
@@ -57,7 +57,7 @@ public sealed record FlopSummary(
     long Conv2dForward, long LinearForward, long AttentionForward, IReadOnlyList<LayerFlops> Layers);
 
 public sealed record TrainingFigures(
-    int Batch, double StepMs, double StepMsMin, double StepMsMax, double[] StepsMs, double ImagesPerSecond,
+    int Batch, double StepMs, double StepMsMin, double StepMsMax, double[] StepsMs, double CpuMsPerStep, double ImagesPerSecond,
     double Gflops, double FractionOfSgemmPeak, double FinalLoss);
 
 /// <summary>One full sampler run: total time to draw a batch and the time of its individual steps.</summary>

@@ -24,6 +24,21 @@ public static class ProcessStats
         }
     }
 
+    /// <summary>The one-minute load average (runnable processes on the whole machine), or −1 when unknown: a
+    /// benchmark on a shared machine should say how shared it was.</summary>
+    public static double LoadAverage()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.Parse(first, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return -1;
+        }
+    }
+
     /// <summary>The "model name" line of /proc/cpuinfo.</summary>
     public static string CpuModel() => CpuInfoField("model name") ?? "unknown";
 
