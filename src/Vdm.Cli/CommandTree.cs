@@ -16,6 +16,7 @@ public static class CommandTree
         root.Add(EvalCommand.Create(context));
         root.Add(DataCommand.Create(context));
         root.Add(PlotCommand.Create(context));
+        root.Add(BenchCommand.Create(context));
         root.SetAction(_ =>
         {
             context.Error.WriteLine($"vdm: no verb given: expected one of {string.Join(", ", root.Subcommands.Select(s => s.Name))} (see vdm --help)");

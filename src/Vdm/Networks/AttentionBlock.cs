@@ -38,14 +38,17 @@ public sealed class AttentionBlock : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         long b = x.shape[0], c = x.shape[1], height = x.shape[2], width = x.shape[3];
         var headDim = c / Heads;
-        // [B, 3C, H, W] → [3, B, heads, H·W, d]
-        var parts = qkv.forward(norm.forward(x))
+        // [B, 3C, H, W] → [3, B, heads, H·W, d], copied so that d is the innermost dimension: libtorch's fused
+        // (flash) CPU attention needs unit stride there and otherwise falls back to materialising the H·W × H·W
+        // attention matrix (3–4× slower for training at 28×28, and far more memory).
+        var parts = qkv.call(norm.forward(x))
             .reshape(b, 3, Heads, headDim, height * width)
             .permute(1, 0, 2, 4, 3)
+            .contiguous()
             .unbind(0);
         var attended = nn.functional.scaled_dot_product_attention(parts[0], parts[1], parts[2]);
         // [B, heads, H·W, d] → [B, C, H, W]
         var h = attended.permute(0, 1, 3, 2).reshape(b, c, height, width);
-        return (x + proj_out.forward(h)).MoveToOuterDisposeScope();
+        return (x + proj_out.call(h)).MoveToOuterDisposeScope();
     }
 }

@@ -15,5 +15,5 @@ public sealed class Downsample : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => conv.forward(x);
+    public override Tensor forward(Tensor x) => conv.call(x);
 }

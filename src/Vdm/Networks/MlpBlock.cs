@@ -32,8 +32,8 @@ public sealed class MlpBlock : nn.Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = norm is null ? x : norm.forward(x);
-        h = fc1.forward(nn.functional.silu(h)) + cond_proj.forward(nn.functional.silu(cond));
-        h = fc2.forward(dropout.forward(nn.functional.silu(h)));
+        h = fc1.call(nn.functional.silu(h)) + cond_proj.call(nn.functional.silu(cond));
+        h = fc2.call(dropout.forward(nn.functional.silu(h)));
         return (x + h).MoveToOuterDisposeScope();
     }
 }

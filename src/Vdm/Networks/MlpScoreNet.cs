@@ -49,10 +49,10 @@ public sealed class MlpScoreNet : Denoiser
         using var scope = NewDisposeScope();
         var cond = time_embed.forward(DenoiserInputs.BatchGamma(gamma, z), labels);
         var input = fourier is null ? z : cat([z, fourier.forward(z)], 1);
-        var h = fc_in.forward(input);
+        var h = fc_in.call(input);
         foreach (var block in blocks) h = block.forward(h, cond);
         if (norm_out is not null) h = norm_out.forward(h);
-        h = fc_out.forward(nn.functional.silu(h));
+        h = fc_out.call(nn.functional.silu(h));
         return DenoiserInputs.Output(z, h, config.Prediction).MoveToOuterDisposeScope();
     }
 }

@@ -104,7 +104,7 @@ public sealed class MultiResUNet : Denoiser
         var input = fourier is null ? z : cat([z, fourier.forward(z)], 1);
 
         var skips = new Stack<Tensor>();
-        var h = conv_in.forward(input);
+        var h = conv_in.call(input);
         skips.Push(h);
         int block = 0, attn = 0;
         for (var level = 0; level < levels; level++)
@@ -112,7 +112,7 @@ public sealed class MultiResUNet : Denoiser
             for (var b = 0; b < config.Blocks; b++)
             {
                 h = down[block++].forward(h, cond);
-                if (config.Attention && level == levels - 1) h = down_attn[attn++].forward(h);
+                if (config.Attention && level == levels - 1) h = down_attn[attn++].call(h);
                 skips.Push(h);
             }
             if (level < levels - 1)
@@ -123,7 +123,7 @@ public sealed class MultiResUNet : Denoiser
         }
 
         h = mid_block1.forward(h, cond);
-        if (mid_attn is not null) h = mid_attn.forward(h);
+        if (mid_attn is not null) h = mid_attn.call(h);
         h = mid_block2.forward(h, cond);
 
         block = 0;
@@ -134,12 +134,12 @@ public sealed class MultiResUNet : Denoiser
             for (var b = 0; b < config.Blocks + 1; b++)
             {
                 h = up[block++].forward(cat([h, skips.Pop()], 1), cond);
-                if (config.Attention && level == levels - 1) h = up_attn[attn++].forward(h);
+                if (config.Attention && level == levels - 1) h = up_attn[attn++].call(h);
             }
             if (level > 0) h = upsample[upLevel++].forward(h, skips.Peek());
         }
 
-        h = conv_out.forward(nn.functional.silu(norm_out.forward(h)));
+        h = conv_out.call(nn.functional.silu(norm_out.forward(h)));
         return DenoiserInputs.Output(z, h, config.Prediction).MoveToOuterDisposeScope();
     }
 }

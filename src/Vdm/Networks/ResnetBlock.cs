@@ -44,10 +44,10 @@ public sealed class ResnetBlock : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor cond)
     {
         using var scope = NewDisposeScope();
-        var h = conv1.forward(nn.functional.silu(norm1.forward(x)));
-        h = h + cond_proj.forward(nn.functional.silu(cond)).unsqueeze(-1).unsqueeze(-1);
-        h = conv2.forward(dropout.forward(nn.functional.silu(norm2.forward(h))));
-        var skip = nin_shortcut is null ? x : nin_shortcut.forward(x);
+        var h = conv1.call(nn.functional.silu(norm1.forward(x)));
+        h = h + cond_proj.call(nn.functional.silu(cond)).unsqueeze(-1).unsqueeze(-1);
+        h = conv2.call(dropout.forward(nn.functional.silu(norm2.forward(h))));
+        var skip = nin_shortcut is null ? x : nin_shortcut.call(x);
         return (skip + h).MoveToOuterDisposeScope();
     }
 }

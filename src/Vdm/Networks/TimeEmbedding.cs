@@ -54,7 +54,7 @@ public sealed class TimeEmbedding : nn.Module<Tensor, Tensor?, Tensor>
         using var scope = NewDisposeScope();
         var tNorm = (gamma - GammaMin) / (GammaMax - GammaMin);
         var emb = Sinusoidal(tNorm * 1000.0, Channels);
-        var cond = dense1.forward(nn.functional.silu(dense0.forward(emb)));
+        var cond = dense1.call(nn.functional.silu(dense0.call(emb)));
         if (class_embed is not null)
         {
             var batch = gamma.shape[0];

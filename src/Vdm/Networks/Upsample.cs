@@ -24,6 +24,6 @@ public sealed class Upsample : nn.Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var up = nn.functional.interpolate(x, size: [like.shape[2], like.shape[3]], mode: InterpolationMode.Nearest);
-        return conv.forward(up).MoveToOuterDisposeScope();
+        return conv.call(up).MoveToOuterDisposeScope();
     }
 }

@@ -61,7 +61,7 @@ public sealed class VdmUNet : Denoiser
         var input = fourier is null ? z : cat([z, fourier.forward(z)], 1);
 
         var skips = new Stack<Tensor>();
-        var h = conv_in.forward(input);
+        var h = conv_in.call(input);
         skips.Push(h);
         foreach (var block in down)
         {
@@ -70,12 +70,12 @@ public sealed class VdmUNet : Denoiser
         }
 
         h = mid_block1.forward(h, cond);
-        if (mid_attn is not null) h = mid_attn.forward(h);
+        if (mid_attn is not null) h = mid_attn.call(h);
         h = mid_block2.forward(h, cond);
 
         foreach (var block in up) h = block.forward(cat([h, skips.Pop()], 1), cond);
 
-        h = conv_out.forward(nn.functional.silu(norm_out.forward(h)));
+        h = conv_out.call(nn.functional.silu(norm_out.forward(h)));
         return DenoiserInputs.Output(z, h, config.Prediction).MoveToOuterDisposeScope();
     }
 }

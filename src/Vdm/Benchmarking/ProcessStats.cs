@@ -1,0 +1,85 @@
+namespace Vdm.Benchmarking;
+
+/// <summary>Whole-process figures read from Linux <c>/proc</c>: resident memory and the CPU model. Zero or
+/// "unknown" where <c>/proc</c> is not available.</summary>
+public static class ProcessStats
+{
+    /// <summary>Current resident set size (VmRSS) in bytes.</summary>
+    public static long ResidentBytes() => StatusKilobytes("VmRSS:") * 1024;
+
+    /// <summary>Peak resident set size since the process started or since <see cref="ResetPeakResident"/> (VmHWM), in bytes.</summary>
+    public static long PeakResidentBytes() => StatusKilobytes("VmHWM:") * 1024;
+
+    /// <summary>Resets VmHWM to the current RSS (writes 5 to /proc/self/clear_refs); false when not permitted.</summary>
+    public static bool ResetPeakResident()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The one-minute load average (runnable processes on the whole machine), or −1 when unknown: a
+    /// benchmark on a shared machine should say how shared it was.</summary>
+    public static double LoadAverage()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.Parse(first, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>The "model name" line of /proc/cpuinfo.</summary>
+    public static string CpuModel() => CpuInfoField("model name") ?? "unknown";
+
+    /// <summary>Which of the instruction-set extensions that matter for libtorch's CPU kernels this CPU reports.</summary>
+    public static string[] CpuFeatures()
+    {
+        var flags = (CpuInfoField("flags") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        string[] interesting = ["avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "amx_tile"];
+        return interesting.Where(flags.Contains).ToArray();
+    }
+
+    private static long StatusKilobytes(string key)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (!line.StartsWith(key, StringComparison.Ordinal)) continue;
+                var parts = line[key.Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                return long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return 0;
+    }
+
+    private static string? CpuInfoField(string name)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            {
+                var colon = line.IndexOf(':');
+                if (colon > 0 && line[..colon].Trim() == name) return line[(colon + 1)..].Trim();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return null;
+    }
+}
