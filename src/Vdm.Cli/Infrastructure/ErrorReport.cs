@@ -12,7 +12,7 @@ public static partial class ErrorReport
     public static bool IsUsageError(Exception ex) => ex switch
     {
         UsageException or ArgumentException or JsonException or FileNotFoundException or DirectoryNotFoundException
-            or InvalidDataException or DataFormatException or DatasetNotFoundException or CheckpointException => true,
+            or InvalidDataException or DataFormatException or DatasetNotFoundException or CheckpointException or RunInUseException => true,
         _ => false,
     };
 

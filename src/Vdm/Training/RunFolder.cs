@@ -92,7 +92,7 @@ public sealed class RunFolder
     }
 
     /// <summary>
-    /// Takes the run's lock; fails with <see cref="InvalidOperationException"/> naming the owner's process id when a
+    /// Takes the run's lock; fails with <see cref="RunInUseException"/> naming the owner's process id when a
     /// live process holds it. Two mechanisms: an exclusive flock on <see cref="GuardPath"/>, held while the run is
     /// open (the kernel drops it when the owner dies, even by kill -9), and <c>run.lock</c> holding the owner's pid
     /// for people and for file systems without flock. A lock left by a dead process is taken over.
@@ -109,7 +109,7 @@ public sealed class RunFolder
         catch (IOException)
         {
             var owner = ReadOwner();
-            throw new InvalidOperationException(owner is { } pid
+            throw new RunInUseException(owner is { } pid
                 ? $"{Root}: the run is in use by process {pid} (lock file {LockPath})"
                 : $"{Root}: the run is in use by another process (lock file {GuardPath})");
         }
@@ -119,7 +119,7 @@ public sealed class RunFolder
             // system without flock. A recycled pid (common in containers after a restart) must not block the run
             // forever, so on Linux only a live .NET process counts.
             if (ReadOwner() is { } pid && pid != Environment.ProcessId && IsAlive(pid) && MayBeVdm(pid))
-                throw new InvalidOperationException($"{Root}: the run is in use by process {pid} (lock file {LockPath})");
+                throw new RunInUseException($"{Root}: the run is in use by process {pid} (lock file {LockPath})");
             // Whatever run.lock holds now is stale (its owner would hold the guard): replace it atomically.
             Imaging.AtomicFile.WriteAllBytes(LockPath, System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             return new LockHandle(LockPath, guard);

@@ -37,7 +37,7 @@ public sealed class RunLockTests : IDisposable
         var dir = fixture.Dir("guard");
         using var run = TrainingRun.Create(dir, SmallRun.Config(5), fixture.Train, fixture.Test);
         File.Delete(new RunFolder(dir).LockPath); // someone removed the pid file: the flock still holds
-        var e = Assert.Throws<InvalidOperationException>(() => TrainingRun.Resume(dir, fixture.Train, fixture.Test));
+        var e = Assert.Throws<RunInUseException>(() => TrainingRun.Resume(dir, fixture.Train, fixture.Test));
         Assert.Contains("in use", e.Message);
     }
 

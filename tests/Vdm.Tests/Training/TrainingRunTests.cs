@@ -104,7 +104,7 @@ public sealed class TrainingRunTests : IDisposable
     {
         var dir = Path.Combine(root, "locked");
         using var run = TrainingRun.Create(dir, Config(10), train, test);
-        var ex = Assert.Throws<InvalidOperationException>(() => TrainingRun.Resume(dir, train, test));
+        var ex = Assert.Throws<RunInUseException>(() => TrainingRun.Resume(dir, train, test));
         Assert.Contains("in use by process", ex.Message);
         Assert.Throws<ArgumentException>(() => TrainingRun.Create(dir, Config(10), train, test));
     }
