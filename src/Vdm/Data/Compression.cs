@@ -35,7 +35,7 @@ public static class Compression
             using var input = new MemoryStream(content.Bytes, writable: false);
             using var gzip = new GZipStream(input, CompressionMode.Decompress);
             using var output = new MemoryStream(GuessSize(content.Bytes));
-            gzip.CopyTo(output);
+            CopyCapped(gzip, output, content.Name);
             return content with { Bytes = output.Length == output.Capacity ? output.GetBuffer() : output.ToArray() };
         }
         catch (InvalidDataException e)
@@ -67,14 +67,20 @@ public static class Compression
                     if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
                     var entryName = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
                     if (!wanted(entryName) || entry.DataStream is null) continue;
-                    if (entry.Length > Array.MaxLength) throw new DataFormatException($"{name}:{entryName}", $"entry too large ({entry.Length} bytes)");
-                    var bytes = new byte[entry.Length];
-                    entry.DataStream.ReadExactly(bytes);
-                    result[entryName] = bytes;
+                    if (entry.Length is < 0 or > MaxEntryBytes)
+                        throw new DataFormatException($"{name}:{entryName}", $"implausible entry size {entry.Length} bytes");
+                    result[entryName] = ReadDeclared(entry.DataStream, entry.Length, $"{name}:{entryName}");
                 }
+                // The tar reader stops at the end-of-archive blocks, before the gzip trailer: read the rest so that
+                // the gzip CRC-32 and length are checked. Without this a flipped bit inside the compressed data, or a
+                // truncated trailer, would load as silently different data.
+                if (stream is GZipStream) stream.CopyTo(Stream.Null);
             }
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
+        // A damaged header can make the tar reader fail in several ways (bad checksum, bad octal or PAX numbers,
+        // negative or overflowing sizes, names it cannot decode): all mean the same thing to the user.
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or OverflowException
+                                      or ArgumentException or NotSupportedException or InvalidOperationException)
         {
             throw new DataFormatException(name, $"corrupt tar archive: {e.Message}", e);
         }
@@ -84,6 +90,40 @@ public static class Compression
         }
 
         return result;
+    }
+
+    // Stops a decompression bomb (a small file that inflates to gigabytes) with a clear error instead of running out of memory.
+    internal static void CopyCapped(Stream source, MemoryStream target, string name)
+    {
+        var chunk = new byte[81920];
+        int read;
+        while ((read = source.Read(chunk)) > 0)
+        {
+            if (target.Length + read > MaxEntryBytes) throw new DataFormatException(name, $"decompresses to more than {MaxEntryBytes} bytes");
+            target.Write(chunk, 0, read);
+        }
+    }
+
+    /// <summary>Largest entry or decompressed file accepted (real MNIST and CIFAR-10 files are far below it).</summary>
+    public const long MaxEntryBytes = 1L << 30;
+
+    /// <summary>
+    /// Reads an entry that declares <paramref name="length"/> bytes without trusting the declaration for the
+    /// allocation: the buffer grows with the data actually present, so a damaged size cannot allocate gigabytes.
+    /// </summary>
+    private static byte[] ReadDeclared(Stream data, long length, string name)
+    {
+        using var buffer = new MemoryStream((int)Math.Min(length, 1 << 24));
+        var chunk = new byte[81920];
+        long total = 0;
+        int read;
+        while (total < length && (read = data.Read(chunk, 0, (int)Math.Min(chunk.Length, length - total))) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            total += read;
+        }
+        if (total != length) throw new DataFormatException(name, $"truncated entry: {total} of {length} bytes");
+        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
     }
 
     // The gzip trailer's last 4 bytes hold the uncompressed size mod 2^32: a good initial buffer size.

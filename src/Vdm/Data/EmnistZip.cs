@@ -40,8 +40,9 @@ public static class EmnistZip
         var entry = zip.Entries.FirstOrDefault(e => e.Name == baseName + ".gz") ?? zip.Entries.FirstOrDefault(e => e.Name == baseName);
         if (entry is null) throw new DataFormatException(archive, $"missing entry gzip/{baseName}.gz");
         using var stream = entry.Open();
-        using var buffer = new MemoryStream((int)Math.Min(entry.Length, Array.MaxLength));
-        stream.CopyTo(buffer);
+        // The declared size may be damaged: start small and let the buffer grow with the data actually inflated.
+        using var buffer = new MemoryStream((int)Math.Clamp(entry.Length, 0, 1 << 24));
+        Compression.CopyCapped(stream, buffer, $"{archive}:{entry.FullName}");
         return new NamedContent($"{archive}:{entry.FullName}", buffer.ToArray());
     }
 }

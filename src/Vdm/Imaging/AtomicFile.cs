@@ -2,8 +2,9 @@ namespace Vdm.Imaging;
 
 /// <summary>
 /// Replaces a file all at once: the content goes to a temporary file in the same folder, is flushed to disk,
-/// then renamed over the target (rename(2) on Unix, which is atomic within one file system). If anything
-/// fails, the temporary file is removed and an existing target is left as it was.
+/// then renamed over the target (rename(2) on Unix, which is atomic within one file system), and the folder is
+/// flushed so the rename itself is durable. If anything fails, the temporary file is removed and an existing target
+/// is left as it was.
 /// </summary>
 public static class AtomicFile
 {
@@ -29,6 +30,8 @@ public static class AtomicFile
             TryDelete(temp);
             throw;
         }
+        // After the rename the new content is in place whatever happens next; flushing the folder makes it survive a power cut.
+        FolderSync.Flush(folder);
     }
 
     /// <summary>Writes <paramref name="bytes"/> to the target atomically.</summary>

@@ -62,8 +62,19 @@ public sealed record RunConfig
     /// <summary>Checks every part; throws <see cref="ArgumentException"/> with a message naming the bad value.</summary>
     public void Validate()
     {
+        // A hand-edited or damaged config.json may hold "model": null and the like: name the part, do not crash on it.
+        if (Model is null || Schedule is null || Diffusion is null || Train is null)
+            throw new ArgumentException($"config is missing its {(Model is null ? "model" : Schedule is null ? "schedule" : Diffusion is null ? "diffusion" : "train")} section");
         Train.Validate();
         if (string.IsNullOrWhiteSpace(Dataset)) throw new ArgumentException("dataset name is empty");
+        // The network's fit to the data shape is checked when the model is built (the CLI first fits the shape to the data).
+        if (!Enum.IsDefined(Model.Network)) throw new ArgumentException($"unknown network kind {Model.Network}");
+        if (!Enum.IsDefined(Model.Prediction)) throw new ArgumentException($"unknown prediction {Model.Prediction}");
+        if (Model.DataShape is null) throw new ArgumentException("model data shape is missing");
+        if (!Enum.IsDefined(Schedule.Kind)) throw new ArgumentException($"unknown schedule kind {Schedule.Kind}");
+        if (!double.IsFinite(Schedule.GammaMin) || !double.IsFinite(Schedule.GammaMax)) throw new ArgumentException($"gamma min and max must be finite (got {Schedule.GammaMin}, {Schedule.GammaMax})");
+        if (Schedule.Kind == ScheduleKind.MonotoneNet && Schedule.Features < 1) throw new ArgumentException($"schedule features must be ≥ 1 (got {Schedule.Features})");
+        if (!Enum.IsDefined(Diffusion.Weighting)) throw new ArgumentException($"unknown weighting {Diffusion.Weighting}");
         if (Diffusion.Vocab < 2) throw new ArgumentException($"vocab must be ≥ 2 (got {Diffusion.Vocab})");
         if (Diffusion.TimeSteps < 0) throw new ArgumentException($"time steps must be ≥ 0 (got {Diffusion.TimeSteps})");
         if (!(Schedule.GammaMax > Schedule.GammaMin)) throw new ArgumentException($"gamma max ({Schedule.GammaMax}) must exceed gamma min ({Schedule.GammaMin})");

@@ -53,28 +53,91 @@ public sealed class RunFolder
         foreach (var old in Checkpoints().Skip(keep)) File.Delete(old);
     }
 
-    /// <summary>Takes the run's lock; fails when a live process holds it (a stale lock from a dead process is taken over).</summary>
+    /// <summary>
+    /// Removes the hidden temporary files of atomic writes that a killed process left behind
+    /// (<c>.step-….ckpt.….tmp</c>, <c>.config.json.….tmp</c>); call it only while holding the lock. Returns their names.
+    /// </summary>
+    public IReadOnlyList<string> RemovePartialWrites()
+    {
+        var removed = new List<string>();
+        foreach (var dir in new[] { Root, CheckpointDir, SamplesDir })
+        {
+            if (!Directory.Exists(dir)) continue;
+            foreach (var temp in Directory.GetFiles(dir, ".*.tmp"))
+            {
+                try
+                {
+                    File.Delete(temp);
+                    removed.Add(Path.GetRelativePath(Root, temp));
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+        return removed;
+    }
+
+    /// <summary>The hidden file whose exclusive lock (flock, released by the kernel when its owner dies) guards the run.</summary>
+    public string GuardPath => Path.Combine(Root, ".run.lock.guard");
+
+    /// <summary>True when the folder holds nothing but the lock files of an owner that is gone (a run killed while starting).</summary>
+    public bool HoldsOnlyStaleLock()
+    {
+        if (!Directory.Exists(Root)) return true;
+        var names = Directory.EnumerateFileSystemEntries(Root).Select(Path.GetFileName).ToList();
+        static bool LeftByAStart(string? n) => n is "run.lock" or ".run.lock.guard" || (n is not null && n.StartsWith('.') && n.EndsWith(".tmp", StringComparison.Ordinal));
+        if (!names.All(LeftByAStart)) return false;
+        return !File.Exists(LockPath) || ReadOwner() is not { } pid || !IsAlive(pid);
+    }
+
+    /// <summary>
+    /// Takes the run's lock; fails with <see cref="InvalidOperationException"/> naming the owner's process id when a
+    /// live process holds it. Two mechanisms: an exclusive flock on <see cref="GuardPath"/>, held while the run is
+    /// open (the kernel drops it when the owner dies, even by kill -9), and <c>run.lock</c> holding the owner's pid
+    /// for people and for file systems without flock. A lock left by a dead process is taken over.
+    /// </summary>
     public IDisposable Lock()
     {
         Directory.CreateDirectory(Root);
-        for (int attempt = 0; attempt < 2; attempt++)
+        FileStream guard;
+        try
         {
-            try
-            {
-                using (var file = new FileStream(LockPath, FileMode.CreateNew, FileAccess.Write))
-                using (var writer = new StreamWriter(file))
-                    writer.Write(Environment.ProcessId);
-                return new LockHandle(LockPath);
-            }
-            catch (IOException) when (File.Exists(LockPath))
-            {
-                var owner = File.ReadAllText(LockPath).Trim();
-                if (int.TryParse(owner, out var pid) && IsAlive(pid))
-                    throw new InvalidOperationException($"{Root}: the run is in use by process {pid} (lock file {LockPath})");
-                File.Delete(LockPath); // stale: its owner is gone
-            }
+            // FileShare.None: .NET takes flock(LOCK_EX | LOCK_NB) on Unix; a live holder makes this throw at once.
+            guard = new FileStream(GuardPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        throw new InvalidOperationException($"{Root}: could not take the run lock {LockPath}");
+        catch (IOException)
+        {
+            var owner = ReadOwner();
+            throw new InvalidOperationException(owner is { } pid
+                ? $"{Root}: the run is in use by process {pid} (lock file {LockPath})"
+                : $"{Root}: the run is in use by another process (lock file {GuardPath})");
+        }
+        try
+        {
+            if (ReadOwner() is { } pid && pid != Environment.ProcessId && IsAlive(pid))
+                throw new InvalidOperationException($"{Root}: the run is in use by process {pid} (lock file {LockPath})");
+            // Whatever run.lock holds now is stale (its owner would hold the guard): replace it atomically.
+            Imaging.AtomicFile.WriteAllBytes(LockPath, System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return new LockHandle(LockPath, guard);
+        }
+        catch
+        {
+            guard.Dispose();
+            throw;
+        }
+    }
+
+    private int? ReadOwner()
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(LockPath).Trim(), out var pid) ? pid : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static bool IsAlive(int pid)
@@ -96,11 +159,14 @@ public sealed class RunFolder
         }
     }
 
-    private sealed class LockHandle(string path) : IDisposable
+    private sealed class LockHandle(string path, FileStream guard) : IDisposable
     {
         public void Dispose()
         {
-            try { File.Delete(path); } catch (IOException) { }
+            // run.lock goes first, while the guard is still held; the guard file stays (deleting it would let two
+            // processes lock two different files of the same name).
+            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            guard.Dispose();
         }
     }
 }

@@ -54,11 +54,13 @@ public sealed class TrainingRun : IDisposable
         config.Validate();
         CheckData(config, train, test);
         var folder = new RunFolder(runDir);
-        if (System.IO.Directory.Exists(folder.Root) && System.IO.Directory.EnumerateFileSystemEntries(folder.Root).Any())
+        // A folder holding only the lock of a process killed while it was starting counts as empty.
+        if (!folder.HoldsOnlyStaleLock())
             throw new ArgumentException($"{folder.Root}: the run folder exists and is not empty (use --resume to continue it, or another --run)");
         var runLock = folder.Lock();
         try
         {
+            folder.RemovePartialWrites();
             AtomicFile.WriteAllBytes(folder.ConfigPath, System.Text.Encoding.UTF8.GetBytes(config.ToJson()));
             return new TrainingRun(folder, config, train, test, runLock);
         }
@@ -102,6 +104,8 @@ public sealed class TrainingRun : IDisposable
         try
         {
             run = new TrainingRun(folder, config, train, test, runLock);
+            var partial = folder.RemovePartialWrites();
+            if (partial.Count > 0) progress?.Report(new MessageEvent($"removed {partial.Count} partial write(s) left by an interrupted process: {string.Join(", ", partial)}"));
             var newest = RunFolder.NewestValidCheckpoint(folder.Root, out var skipped);
             foreach (var why in skipped) progress?.Report(new MessageEvent($"skipping corrupt checkpoint: {why}"));
             if (newest is null)
@@ -222,10 +226,23 @@ public sealed class TrainingRun : IDisposable
         return Model.Schedule.forward(tensor(new[] { t }, Model.DType)).to(ScalarType.Float64).item<double>();
     }
 
+    /// <summary>Test seam: wraps the stream each checkpoint is written to (e.g. to inject an I/O error).</summary>
+    internal Func<Stream, Stream>? CheckpointStreamFilter { get; set; }
+
     private string SaveCheckpoint(IProgress<TrainingEvent>? progress)
     {
         var path = Path.Combine(folder.CheckpointDir, Checkpoint.FileName(Step));
-        Checkpoint.Save(path, Config, Trainer);
+        try
+        {
+            Checkpoint.Save(path, Config, Trainer, CheckpointStreamFilter);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var previous = RunFolder.NewestValidCheckpoint(folder.Root, out _);
+            throw new IOException(
+                $"{path}: could not write the checkpoint of step {Step}: {e.Message}; " +
+                (previous is null ? "no earlier checkpoint exists" : $"the previous checkpoint {previous} is intact"), e);
+        }
         folder.Prune(Config.KeepCheckpoints);
         progress?.Report(new CheckpointEvent(path, Step));
         return path;
@@ -276,9 +293,18 @@ public sealed class TrainingRun : IDisposable
 
     public void Dispose()
     {
-        metrics.Dispose();
-        Trainer.Dispose();
-        Model.Dispose();
-        runLock.Dispose();
+        try
+        {
+            metrics.Dispose(); // may fail to flush on a full disk: the lock must still be released
+        }
+        catch (IOException)
+        {
+        }
+        finally
+        {
+            Trainer.Dispose();
+            Model.Dispose();
+            runLock.Dispose();
+        }
     }
 }
