@@ -48,7 +48,7 @@ public static class BenchAction
         void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
 
         Row("model", $"{r.Model.Network}, {r.Model.Channels} ch, {r.Model.Blocks} blocks, batch {r.Model.Batch} of [{string.Join("×", r.Model.DataShape)}], {r.Model.Parameters:N0} parameters");
-        Row("machine", $"{env.CpuModel} ({string.Join(" ", env.CpuFeatures)}), {env.Threads} threads, OMP wait {env.OmpWaitPolicy}, load {F(env.LoadAverage, "0.0")}");
+        Row("machine", $"{env.CpuModel} ({string.Join(" ", env.CpuFeatures)}), {env.Threads} threads, OMP wait {env.OmpWaitPolicy}, malloc {(env.MallocKeepsFreedMemory ? "keeps freed memory" : "default")}, load {F(env.LoadAverage, "0.0")}");
         Row("libtorch", $"{env.Libtorch} (TorchSharp {env.TorchSharp}, {env.Dotnet})");
         Row("training step", $"{F(r.Training.StepMs)} ms median of {r.Training.StepsMs.Length} (min {F(r.Training.StepMsMin)}, max {F(r.Training.StepMsMax)}), {F(r.Training.CpuMsPerStep)} ms CPU");
         Row("training images/s", F(r.Training.ImagesPerSecond, "0.0"));

@@ -48,7 +48,7 @@ public sealed record ModelSummary(
     long[] DataShape, int Batch, long Parameters, string Schedule, string Time, string Dtype, string MemoryFormat);
 
 public sealed record EnvironmentInfo(
-    string CpuModel, string[] CpuFeatures, int LogicalCpus, int Threads, int InteropThreads, string OmpWaitPolicy,
+    string CpuModel, string[] CpuFeatures, int LogicalCpus, int Threads, int InteropThreads, string OmpWaitPolicy, bool MallocKeepsFreedMemory,
     double LoadAverage, string Libtorch, string TorchSharp, string Dotnet, string Os);
 
 /// <summary>Analytic FLOPs (see <see cref="FlopCounter.Convention"/>).</summary>

@@ -22,6 +22,7 @@ public static class BenchRunner
         options.Validate();
         config.Validate();
         if (options.Threads > 0) set_num_threads(options.Threads);
+        if (options.KeepFreedMemory) MallocSettings.KeepFreedMemory();
         progress ??= _ => { };
 
         using var model = ModelFactory.Build(config);
@@ -198,6 +199,6 @@ public static class BenchRunner
 
     private static EnvironmentInfo Environment() => new(
         ProcessStats.CpuModel(), ProcessStats.CpuFeatures(), System.Environment.ProcessorCount, get_num_threads(), get_num_interop_threads(),
-        OpenMpSettings.WaitPolicy ?? "default", ProcessStats.LoadAverage(), __version__, typeof(Tensor).Assembly.GetName().Version?.ToString() ?? "unknown",
+        OpenMpSettings.WaitPolicy ?? "default", MallocSettings.Applied, ProcessStats.LoadAverage(), __version__, typeof(Tensor).Assembly.GetName().Version?.ToString() ?? "unknown",
         RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription);
 }
