@@ -19,6 +19,14 @@ public static class Program
             Console.Error.WriteLine("vdm: stopping after this step and writing a checkpoint (Ctrl-C again to abort)");
         };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (what Slurm, Kubernetes and `kill` send before SIGKILL) stops a training run the same clean way.
+        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
+        {
+            if (cancel.IsCancellationRequested || !context.StopsCleanlyOnCancel) return;
+            signal.Cancel = true;
+            cancel.Cancel();
+            Console.Error.WriteLine("vdm: SIGTERM: stopping after this step and writing a checkpoint");
+        });
         try
         {
             return await Run(args, context);

@@ -115,7 +115,10 @@ public sealed class RunFolder
         }
         try
         {
-            if (ReadOwner() is { } pid && pid != Environment.ProcessId && IsAlive(pid))
+            // The guard is authoritative. run.lock can still name a live process that holds no guard: a Vdm on a file
+            // system without flock. A recycled pid (common in containers after a restart) must not block the run
+            // forever, so on Linux only a live .NET process counts.
+            if (ReadOwner() is { } pid && pid != Environment.ProcessId && IsAlive(pid) && MayBeVdm(pid))
                 throw new InvalidOperationException($"{Root}: the run is in use by process {pid} (lock file {LockPath})");
             // Whatever run.lock holds now is stale (its owner would hold the guard): replace it atomically.
             Imaging.AtomicFile.WriteAllBytes(LockPath, System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -144,6 +147,20 @@ public sealed class RunFolder
     {
         if (pid == Environment.ProcessId) return true;
         return OperatingSystem.IsLinux() ? Directory.Exists($"/proc/{pid}") : ProcessExists(pid);
+    }
+
+    private static bool MayBeVdm(int pid)
+    {
+        if (!OperatingSystem.IsLinux()) return true;
+        try
+        {
+            var commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
+            return commandLine.Contains("dotnet", StringComparison.OrdinalIgnoreCase) || commandLine.Contains("vdm", StringComparison.OrdinalIgnoreCase);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // gone meanwhile
+        }
     }
 
     private static bool ProcessExists(int pid)
