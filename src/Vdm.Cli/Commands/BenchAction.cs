@@ -48,12 +48,13 @@ public static class BenchAction
         void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
 
         Row("model", $"{r.Model.Network}, {r.Model.Channels} ch, {r.Model.Blocks} blocks, batch {r.Model.Batch} of [{string.Join("×", r.Model.DataShape)}], {r.Model.Parameters:N0} parameters");
-        Row("machine", $"{env.CpuModel} ({string.Join(" ", env.CpuFeatures)}), {env.Threads} threads, OMP wait {env.OmpWaitPolicy}, load {F(env.LoadAverage, "0.0")}");
+        Row("machine", $"{env.CpuModel} ({string.Join(" ", env.CpuFeatures)}), {env.Threads} threads, OMP wait {env.OmpWaitPolicy}, malloc {(env.MallocKeepsFreedMemory ? "keeps freed memory" : "default")}, load {F(env.LoadAverage, "0.0")}");
         Row("libtorch", $"{env.Libtorch} (TorchSharp {env.TorchSharp}, {env.Dotnet})");
         Row("training step", $"{F(r.Training.StepMs)} ms median of {r.Training.StepsMs.Length} (min {F(r.Training.StepMsMin)}, max {F(r.Training.StepMsMax)}), {F(r.Training.CpuMsPerStep)} ms CPU");
         Row("training images/s", F(r.Training.ImagesPerSecond, "0.0"));
         Row("FLOPs per training step", $"{r.Flops.TrainingStep / 1e9:0.00} G (forward {r.Flops.SamplerStep / 1e9:0.00} G × 3)");
         Row("training GFLOP/s", $"{F(r.Training.Gflops, "0.0")} = {r.Training.FractionOfSgemmPeak:P0} of sgemm peak");
+        Row("per CPU-second", $"training {F(r.Training.GflopsPerCpuSecond, "0.0")} GFLOP, sgemm {F(r.Sgemm.GflopsPerCpuSecond, "0.0")} GFLOP: {r.Training.FractionOfSgemmPerCpuSecond:P0}");
         Row("sgemm peak", $"{F(r.Sgemm.PeakGflops, "0.0")} GFLOP/s (median {F(r.Sgemm.MedianGflops, "0.0")}, {r.Sgemm.Size}²)");
         if (r.Sampling is { } s)
         {
@@ -66,7 +67,7 @@ public static class BenchAction
         Row("live tensors before/after", $"{r.Memory.LiveTensorsBefore} / {r.Memory.LiveTensorsAfter}{(r.Memory.LiveTensorsEqual ? "" : "  (NOT EQUAL)")}");
         if (r.Soak is { } soak)
         {
-            Row($"soak, {soak.Steps} steps", $"resident {soak.ResidentBytesStart / 1048576.0:0} → {soak.ResidentBytesEnd / 1048576.0:0} MiB ({soak.ResidentGrowthPercent:+0.00;-0.00}%), " +
+            Row($"soak, {soak.Steps} steps", $"resident {soak.ResidentBytesStart / 1048576.0:0} → {soak.ResidentBytesEnd / 1048576.0:0} MiB ({soak.ResidentGrowthPercent:+0.00;-0.00}%; {soak.SettledGrowthPercent:+0.00;-0.00}% after the first 10%), " +
                 $"live tensors {soak.LiveTensorsStart} → {soak.LiveTensorsEnd}{(soak.LiveTensorsFlat ? " (flat)" : " (NOT FLAT)")}");
         }
         console.Write(table);

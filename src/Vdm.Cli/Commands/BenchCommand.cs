@@ -40,6 +40,7 @@ public static class BenchCommand
         var ancestral = Opt.Int("--ancestral-steps", $"Steps of the timed ancestral sampler run (default {defaults.AncestralSteps})", min: 2);
         var ddim = Opt.Int("--ddim-steps", $"Steps of the timed DDIM run (default {defaults.DdimSteps})", min: 2);
         var noSampling = Opt.Flag("--no-sampling", "Measure training only");
+        var mallocDefault = Opt.Flag("--malloc-default", "Leave glibc's allocator as it is (by default freed memory is kept in the heap, see docs/performance.md)");
         var sgemmSize = Opt.Int("--sgemm-size", $"Size n of the n×n sgemm that measures the matrix-multiply peak (default {defaults.SgemmSize})", min: 64);
         var waitPolicy = new Option<string?>("--omp-wait")
         {
@@ -49,7 +50,7 @@ public static class BenchCommand
         waitPolicy.AcceptOnlyFromAmong([.. WaitPolicies.Keys]);
 
         var command = new Command("bench", "Measure training and sampling speed, FLOPs and memory of a named configuration (JSON on stdout, table on stderr)");
-        foreach (var option in new Option[] { config, repeats, warmup, threads, soak, jsonOut, ancestral, ddim, noSampling, sgemmSize, waitPolicy })
+        foreach (var option in new Option[] { config, repeats, warmup, threads, soak, jsonOut, ancestral, ddim, noSampling, sgemmSize, mallocDefault, waitPolicy })
             command.Add(option);
         CommandTree.SetHandler(command, context, parsed => BenchAction.Run(context, new BenchArgs
         {
@@ -64,6 +65,7 @@ public static class BenchCommand
                 DdimSteps = parsed.GetValue(ddim) ?? defaults.DdimSteps,
                 SkipSampling = parsed.GetValue(noSampling),
                 SgemmSize = parsed.GetValue(sgemmSize) ?? defaults.SgemmSize,
+                KeepFreedMemory = !parsed.GetValue(mallocDefault),
             },
             JsonOut = parsed.GetValue(jsonOut),
             WaitPolicy = parsed.GetValue(waitPolicy) is { } p ? WaitPolicies[p] : null,

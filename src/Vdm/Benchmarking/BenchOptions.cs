@@ -24,6 +24,10 @@ public sealed record BenchOptions
     /// <summary>Skip the sampler runs (training only).</summary>
     public bool SkipSampling { get; init; }
 
+    /// <summary>Keep freed memory in glibc's heap instead of returning it to the system after every step
+    /// (<see cref="MallocSettings.KeepFreedMemory"/>).</summary>
+    public bool KeepFreedMemory { get; init; } = true;
+
     /// <summary>Size of the n×n sgemm used to measure the matrix-multiply peak.</summary>
     public int SgemmSize { get; init; } = 2048;
 

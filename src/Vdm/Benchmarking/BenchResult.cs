@@ -48,7 +48,7 @@ public sealed record ModelSummary(
     long[] DataShape, int Batch, long Parameters, string Schedule, string Time, string Dtype, string MemoryFormat);
 
 public sealed record EnvironmentInfo(
-    string CpuModel, string[] CpuFeatures, int LogicalCpus, int Threads, int InteropThreads, string OmpWaitPolicy,
+    string CpuModel, string[] CpuFeatures, int LogicalCpus, int Threads, int InteropThreads, string OmpWaitPolicy, bool MallocKeepsFreedMemory,
     double LoadAverage, string Libtorch, string TorchSharp, string Dotnet, string Os);
 
 /// <summary>Analytic FLOPs (see <see cref="FlopCounter.Convention"/>).</summary>
@@ -58,7 +58,7 @@ public sealed record FlopSummary(
 
 public sealed record TrainingFigures(
     int Batch, double StepMs, double StepMsMin, double StepMsMax, double[] StepsMs, double CpuMsPerStep, double ImagesPerSecond,
-    double Gflops, double FractionOfSgemmPeak, double FinalLoss);
+    double Gflops, double FractionOfSgemmPeak, double GflopsPerCpuSecond, double FractionOfSgemmPerCpuSecond, double FinalLoss);
 
 /// <summary>One full sampler run: total time to draw a batch and the time of its individual steps.</summary>
 public sealed record SamplerRun(
@@ -75,6 +75,11 @@ public sealed record MemoryFigures(
 
 public sealed record SoakPoint(int Step, long ResidentBytes, long LiveTensors);
 
+/// <summary>Resident memory and live tensors over a soak. <see cref="ResidentGrowthPercent"/> compares the last
+/// point with the first; <see cref="SettledGrowthPercent"/> compares the median of the last tenth of the points with
+/// the median of those between 10% and 20% of the steps, so that the allocator's and the runtime's first growth
+/// (and a single garbage-collection spike) do not count as a leak.</summary>
 public sealed record SoakFigures(
     int Steps, long ResidentBytesStart, long ResidentBytesEnd, long ResidentBytesMax, double ResidentGrowthPercent,
+    double SettledGrowthPercent,
     long LiveTensorsStart, long LiveTensorsEnd, bool LiveTensorsFlat, double StepMs, IReadOnlyList<SoakPoint> Points);

@@ -22,6 +22,7 @@ public static class BenchRunner
         options.Validate();
         config.Validate();
         if (options.Threads > 0) set_num_threads(options.Threads);
+        if (options.KeepFreedMemory) MallocSettings.KeepFreedMemory();
         progress ??= _ => { };
 
         using var model = ModelFactory.Build(config);
@@ -54,13 +55,13 @@ public static class BenchRunner
         progress($"{name}: {options.Repeats} timed training steps");
         var stepsMs = new double[options.Repeats];
         double finalLoss = double.NaN;
-        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        var cpuStart = ProcessStats.CpuTime();
         for (int i = 0; i < options.Repeats; i++)
         {
             (stepsMs[i], finalLoss) = TimedStep(trainer, config, dataShape, batch, dataGenerator);
             progress($"{name}: training step {i + 1}/{options.Repeats}: {stepsMs[i]:F1} ms");
         }
-        double cpuMsPerStep = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalMilliseconds / options.Repeats;
+        double cpuMsPerStep = (ProcessStats.CpuTime() - cpuStart).TotalMilliseconds / options.Repeats;
         double stepMs = Statistics.Median(stepsMs);
         double trainGflops = flops.TrainingStep / (stepMs / 1000) / 1e9;
         sgemmRuns.Add(SgemmPeak.Measure(options.SgemmSize));
@@ -77,10 +78,11 @@ public static class BenchRunner
         }
         sgemmRuns.Add(SgemmPeak.Measure(options.SgemmSize));
         var sgemm = new SgemmResult(options.SgemmSize, sgemmRuns.Sum(r => r.Repeats), sgemmRuns.Max(r => r.PeakGflops),
-            Statistics.Median(sgemmRuns.Select(r => r.MedianGflops).ToArray()));
+            Statistics.Median(sgemmRuns.Select(r => r.MedianGflops).ToArray()), sgemmRuns.Max(r => r.GflopsPerCpuSecond));
+        double trainPerCpu = flops.TrainingStep / (cpuMsPerStep / 1000) / 1e9;
         if (sampling is not null) sampling = sampling with { FractionOfSgemmPeak = sampling.Gflops / sgemm.PeakGflops };
         var training = new TrainingFigures(batch, stepMs, stepsMs.Min(), stepsMs.Max(), stepsMs, cpuMsPerStep, batch / (stepMs / 1000),
-            trainGflops, trainGflops / sgemm.PeakGflops, finalLoss);
+            trainGflops, trainGflops / sgemm.PeakGflops, trainPerCpu, trainPerCpu / sgemm.GflopsPerCpuSecond, finalLoss);
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -173,7 +175,14 @@ public static class BenchRunner
             }
         }
         long start = points[0].ResidentBytes, end = points[^1].ResidentBytes;
-        return new SoakFigures(steps, start, end, points.Max(p => p.ResidentBytes), 100.0 * (end - start) / start,
+        double MedianOf(Func<SoakPoint, bool> which, SoakPoint fallback)
+        {
+            var chosen = points.Where(which).Select(p => (double)p.ResidentBytes).ToArray();
+            return chosen.Length > 0 ? Statistics.Median(chosen) : fallback.ResidentBytes;
+        }
+        double settled = MedianOf(p => p.Step >= 0.1 * steps && p.Step <= 0.2 * steps, points[0]);
+        double last = MedianOf(p => p.Step >= 0.9 * steps, points[^1]);
+        return new SoakFigures(steps, start, end, points.Max(p => p.ResidentBytes), 100.0 * (end - start) / start, 100.0 * (last - settled) / settled,
             points[0].LiveTensors, points[^1].LiveTensors, points.All(p => p.LiveTensors == points[0].LiveTensors),
             Statistics.Median(times), points);
     }
@@ -190,6 +199,6 @@ public static class BenchRunner
 
     private static EnvironmentInfo Environment() => new(
         ProcessStats.CpuModel(), ProcessStats.CpuFeatures(), System.Environment.ProcessorCount, get_num_threads(), get_num_interop_threads(),
-        OpenMpSettings.WaitPolicy ?? "default", ProcessStats.LoadAverage(), __version__, typeof(Tensor).Assembly.GetName().Version?.ToString() ?? "unknown",
+        OpenMpSettings.WaitPolicy ?? "default", MallocSettings.Applied, ProcessStats.LoadAverage(), __version__, typeof(Tensor).Assembly.GetName().Version?.ToString() ?? "unknown",
         RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription);
 }

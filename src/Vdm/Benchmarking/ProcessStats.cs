@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Vdm.Benchmarking;
 
 /// <summary>Whole-process figures read from Linux <c>/proc</c>: resident memory and the CPU model. Zero or
@@ -23,6 +25,21 @@ public static class ProcessStats
             return false;
         }
     }
+
+    /// <summary>CPU time (user + system) used by every thread of this process so far, from getrusage (microsecond
+    /// resolution; /proc's jiffies are 10 ms). On a shared machine, work per CPU-second is steadier than per
+    /// wall-clock second, which also counts the time slices other processes took.</summary>
+    public static TimeSpan CpuTime()
+    {
+        if (!OperatingSystem.IsLinux()) return System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var usage = new long[18]; // struct rusage: ru_utime and ru_stime (timeval: seconds, microseconds), then 14 longs
+        if (getrusage(0, usage) != 0) return System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        long micros = (usage[0] + usage[2]) * 1_000_000 + usage[1] + usage[3];
+        return TimeSpan.FromMicroseconds(micros);
+    }
+
+    [DllImport("libc")]
+    private static extern int getrusage(int who, [Out] long[] usage);
 
     /// <summary>The one-minute load average (runnable processes on the whole machine), or −1 when unknown: a
     /// benchmark on a shared machine should say how shared it was.</summary>

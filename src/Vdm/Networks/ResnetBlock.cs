@@ -15,7 +15,7 @@ public sealed class ResnetBlock : nn.Module<Tensor, Tensor, Tensor>
     private readonly Conv2d conv1;
     private readonly Linear cond_proj;
     private readonly GroupNorm norm2;
-    private readonly Dropout dropout;
+    private readonly MaskDropout dropout;
     private readonly Conv2d conv2;
     private readonly Conv2d? nin_shortcut;
 
@@ -27,7 +27,7 @@ public sealed class ResnetBlock : nn.Module<Tensor, Tensor, Tensor>
         conv1 = nn.Conv2d(inChannels, outChannels, 3, padding: 1);
         cond_proj = nn.Linear(condWidth, outChannels);
         norm2 = GroupNorms.Create(outChannels);
-        this.dropout = nn.Dropout(dropout);
+        this.dropout = new MaskDropout(dropout);
         conv2 = nn.Conv2d(outChannels, outChannels, 3, padding: 1);
         Init.Zero(conv2);
         if (inChannels != outChannels) nin_shortcut = nn.Conv2d(inChannels, outChannels, 1);

@@ -59,7 +59,7 @@ public class BenchRunnerTests
             "sgemm.peakGflops", "sgemm.size",
             "memory.peakResidentBytes", "memory.liveTensorsBefore", "memory.liveTensorsAfter",
             "environment.threads", "environment.libtorch", "environment.cpuModel",
-            "soak.residentGrowthPercent", "soak.liveTensorsStart", "soak.liveTensorsEnd", "soak.points",
+            "soak.residentGrowthPercent", "soak.settledGrowthPercent", "soak.liveTensorsStart", "soak.liveTensorsEnd", "soak.points",
         ];
         foreach (var path in paths)
         {
