@@ -37,7 +37,11 @@ public static class EvalAction
 
         var options = new EvalOptions
         {
-            Examples = args.Examples ?? 0, TimeSamples = args.TimeSamples, BatchSize = args.BatchSize, Seed = args.Seed, TimeSteps = args.TimeSteps,
+            Examples = args.Examples ?? 0,
+            TimeSamples = args.TimeSamples,
+            BatchSize = args.BatchSize,
+            Seed = args.Seed,
+            TimeSteps = args.TimeSteps,
         };
         long examples = options.Examples == 0 ? test.Count : Math.Min(options.Examples, test.Count);
         var result = args.Json ? BoundEvaluator.Evaluate(loaded.Model, test, options)

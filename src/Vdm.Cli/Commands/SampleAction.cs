@@ -42,7 +42,11 @@ public static class SampleAction
 
         var options = new SamplerOptions
         {
-            Steps = steps, Seed = args.Seed, GuidanceScale = args.Guidance ?? 0, SampleDecoder = args.SampleDecoder, NumClasses = classes,
+            Steps = steps,
+            Seed = args.Seed,
+            GuidanceScale = args.Guidance ?? 0,
+            SampleDecoder = args.SampleDecoder,
+            NumClasses = classes,
         };
         using var scope = NewDisposeScope();
         Tensor? labels = classes == 0 ? null

@@ -14,13 +14,24 @@ public static class Presets
         Dataset = dataset,
         Model = new ModelConfig
         {
-            DataShape = [1, 28, 28], Network = NetworkKind.MultiResUNet, Channels = 32, ChannelMultipliers = [1, 2, 2],
-            Blocks = 1, Attention = true, FourierFeatures = true, Dropout = 0.0,
+            DataShape = [1, 28, 28],
+            Network = NetworkKind.MultiResUNet,
+            Channels = 32,
+            ChannelMultipliers = [1, 2, 2],
+            Blocks = 1,
+            Attention = true,
+            FourierFeatures = true,
+            Dropout = 0.0,
         },
         Schedule = new ScheduleConfig { Kind = ScheduleKind.LearnedScalar },
         Diffusion = new DiffusionConfig { Vocab = 256 },
         Train = new TrainConfig { Steps = 800, Minutes = 12, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = 200, EmaDecay = 0.999 },
-        EvalEvery = 0, EvalExamples = 1000, SampleEvery = 0, SampleCount = 64, SampleSteps = 100, CheckpointEvery = 100,
+        EvalEvery = 0,
+        EvalExamples = 1000,
+        SampleEvery = 0,
+        SampleCount = 64,
+        SampleSteps = 100,
+        CheckpointEvery = 100,
     };
 
     private static readonly Dictionary<string, Func<RunConfig>> All = new(StringComparer.Ordinal)
@@ -32,14 +43,18 @@ public static class Presets
         {
             Model = Mnist("cifar10").Model with { DataShape = [3, 32, 32], Channels = 64, Dropout = 0.1 },
             Train = Mnist("cifar10").Train with { Steps = 100_000, Minutes = 0, BatchSize = 32 },
-            EvalEvery = 2000, SampleEvery = 5000, CheckpointEvery = 1000,
+            EvalEvery = 2000,
+            SampleEvery = 5000,
+            CheckpointEvery = 1000,
         },
         // The paper's network at CPU scale: every block at full resolution, attention in the middle.
         ["vdm"] = () => Mnist("mnist") with
         {
             Model = Mnist("mnist").Model with { Network = NetworkKind.VdmUNet, Channels = 32, Blocks = 2, Dropout = 0.1 },
             Train = Mnist("mnist").Train with { Steps = 20_000, Minutes = 0, BatchSize = 32 },
-            EvalEvery = 1000, SampleEvery = 2000, CheckpointEvery = 500,
+            EvalEvery = 1000,
+            SampleEvery = 2000,
+            CheckpointEvery = 500,
         },
         ["swirl"] = () => Toy("swirl"),
         ["moons"] = () => Toy("moons"),
@@ -48,7 +63,10 @@ public static class Presets
         {
             Model = Mnist("mnist").Model with { Channels = 8, ChannelMultipliers = [1, 2], Attention = false },
             Train = Mnist("mnist").Train with { Steps = 40, Minutes = 0, BatchSize = 32, WarmupSteps = 10 },
-            EvalExamples = 200, SampleCount = 16, SampleSteps = 20, CheckpointEvery = 20,
+            EvalExamples = 200,
+            SampleCount = 16,
+            SampleSteps = 20,
+            CheckpointEvery = 20,
         },
     };
 
@@ -59,7 +77,12 @@ public static class Presets
         Schedule = new ScheduleConfig { Kind = ScheduleKind.LearnedScalar },
         Diffusion = new DiffusionConfig { Vocab = 256 },
         Train = new TrainConfig { Steps = 3000, BatchSize = 256, LearningRate = 2e-3, WarmupSteps = 100 },
-        EvalEvery = 1000, EvalExamples = 2000, SampleEvery = 0, SampleCount = 2000, SampleSteps = 100, CheckpointEvery = 500,
+        EvalEvery = 1000,
+        EvalExamples = 2000,
+        SampleEvery = 0,
+        SampleCount = 2000,
+        SampleSteps = 100,
+        CheckpointEvery = 500,
     };
 
     public static IReadOnlyList<string> Names => All.Keys.ToList();

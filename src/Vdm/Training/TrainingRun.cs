@@ -257,8 +257,12 @@ public sealed class TrainingRun : IDisposable
             var result = BoundEvaluator.Evaluate(Model, test!, new EvalOptions { Examples = examples, Seed = Config.Train.Seed, BatchSize = 250 });
             metrics.Write("eval", Step, new Dictionary<string, double>
             {
-                ["bpd"] = result.BitsPerDim, ["stderr"] = result.StdErr, ["recon"] = result.Recon,
-                ["prior"] = result.Prior, ["diffusion"] = result.Diffusion, ["examples"] = result.Examples,
+                ["bpd"] = result.BitsPerDim,
+                ["stderr"] = result.StdErr,
+                ["recon"] = result.Recon,
+                ["prior"] = result.Prior,
+                ["diffusion"] = result.Diffusion,
+                ["examples"] = result.Examples,
             });
             progress?.Report(new EvalEvent(result, Step));
             return result;

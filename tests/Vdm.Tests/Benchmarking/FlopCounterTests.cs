@@ -72,7 +72,13 @@ public class FlopCounterTests
     {
         var config = new ModelConfig
         {
-            Network = NetworkKind.VdmUNet, DataShape = [1, 8, 8], Channels = 8, Blocks = 2, Attention = true, FourierFeatures = true, Dropout = 0.1,
+            Network = NetworkKind.VdmUNet,
+            DataShape = [1, 8, 8],
+            Channels = 8,
+            Blocks = 2,
+            Attention = true,
+            FourierFeatures = true,
+            Dropout = 0.1,
         };
         using var net = DenoiserFactory.Create(config);
         net.train();

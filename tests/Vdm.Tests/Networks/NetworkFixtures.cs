@@ -15,18 +15,18 @@ internal static class NetworkFixtures
         Prediction prediction = Prediction.Eps,
         int[]? multipliers = null,
         double dropout = 0.0) => new()
-    {
-        Network = kind,
-        DataShape = dataShape,
-        Channels = 8,
-        ChannelMultipliers = multipliers ?? [1, 2],
-        Blocks = 1,
-        Attention = true,
-        FourierFeatures = fourier,
-        Dropout = dropout,
-        Prediction = prediction,
-        NumClasses = numClasses,
-    };
+        {
+            Network = kind,
+            DataShape = dataShape,
+            Channels = 8,
+            ChannelMultipliers = multipliers ?? [1, 2],
+            Blocks = 1,
+            Attention = true,
+            FourierFeatures = fourier,
+            Dropout = dropout,
+            Prediction = prediction,
+            NumClasses = numClasses,
+        };
 
     public static long[] ShapeFor(NetworkKind kind) => kind == NetworkKind.Mlp ? [2] : [1, 8, 8];
 

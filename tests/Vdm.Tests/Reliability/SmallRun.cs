@@ -20,8 +20,14 @@ internal sealed class SmallRun : IDisposable
     {
         Model = Presets.Get("swirl").Model with { Channels = 32, Blocks = 1, Dropout = 0 },
         Train = Presets.Get("swirl").Train with { Steps = steps, BatchSize = 64, WarmupSteps = 5, Seed = 3, MaxNonFiniteSteps = maxNonFinite },
-        EvalEvery = 0, SampleEvery = 0, CheckpointEvery = checkpointEvery, KeepCheckpoints = keep, LogEvery = 1,
-        EvalExamples = 128, SampleCount = 16, SampleSteps = 2,
+        EvalEvery = 0,
+        SampleEvery = 0,
+        CheckpointEvery = checkpointEvery,
+        KeepCheckpoints = keep,
+        LogEvery = 1,
+        EvalExamples = 128,
+        SampleCount = 16,
+        SampleSteps = 2,
     };
 
     public void Dispose()

@@ -17,7 +17,12 @@ public class TrainerTests(ITestOutputHelper output)
         torch.manual_seed(seed);
         var network = DenoiserFactory.Create(new ModelConfig
         {
-            DataShape = [8], Network = NetworkKind.Mlp, Channels = 64, Blocks = 2, FourierFeatures = false, Dropout = 0,
+            DataShape = [8],
+            Network = NetworkKind.Mlp,
+            Channels = 64,
+            Blocks = 2,
+            FourierFeatures = false,
+            Dropout = 0,
         });
         var model = new VariationalDiffusionModel(new LearnedScalarSchedule(), network, new DiffusionConfig { Vocab = 256 });
         var trainer = new Trainer(model, new TrainConfig { Steps = 300, BatchSize = 64, LearningRate = 1e-2, WarmupSteps = 20, Seed = seed });

@@ -15,7 +15,13 @@ public sealed class TrainingRunTests : IDisposable
     {
         Model = Presets.Get("swirl").Model with { Channels = 32, Blocks = 1, Dropout = 0.1 },
         Train = Presets.Get("swirl").Train with { Steps = steps, BatchSize = 64, WarmupSteps = 5, Seed = 3 },
-        EvalEvery = 0, SampleEvery = 0, CheckpointEvery = 7, KeepCheckpoints = 2, EvalExamples = 128, SampleCount = 64, SampleSteps = 5,
+        EvalEvery = 0,
+        SampleEvery = 0,
+        CheckpointEvery = 7,
+        KeepCheckpoints = 2,
+        EvalExamples = 128,
+        SampleCount = 64,
+        SampleSteps = 5,
     };
 
     private static float[][] Parameters(TrainingRun run) =>
