@@ -176,6 +176,8 @@ public static class TrainAction
             Network = a.Network ?? config.Model.Network,
             Channels = a.Channels ?? config.Model.Channels,
             Blocks = a.Blocks ?? config.Model.Blocks,
+            ChannelMultipliers = a.ChannelMultipliers ?? config.Model.ChannelMultipliers,
+            Attention = a.Attention ?? config.Model.Attention,
             Dropout = a.Dropout ?? config.Model.Dropout,
         },
         Schedule = config.Schedule with { Kind = a.Schedule ?? config.Schedule.Kind },

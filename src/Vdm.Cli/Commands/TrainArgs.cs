@@ -22,6 +22,8 @@ public sealed record TrainArgs
     public NetworkKind? Network { get; init; }
     public int? Channels { get; init; }
     public int? Blocks { get; init; }
+    public int[]? ChannelMultipliers { get; init; }
+    public bool? Attention { get; init; }
     public double? Dropout { get; init; }
     public double? Ema { get; init; }
     public int? EvalEvery { get; init; }
@@ -40,6 +42,8 @@ public sealed record TrainArgs
         if (Network is not null) yield return "--network";
         if (Channels is not null) yield return "--channels";
         if (Blocks is not null) yield return "--blocks";
+        if (ChannelMultipliers is not null) yield return "--channel-mults";
+        if (Attention is not null) yield return "--attention";
         if (Dropout is not null) yield return "--dropout";
         if (ClassConditional) yield return "--class-conditional";
         if (EvalEvery is not null) yield return "--eval-every";
@@ -65,6 +69,11 @@ public sealed class TrainOptionSet
         ["mlp"] = NetworkKind.Mlp,
     };
 
+    /// <summary>on|off words; an enum, not bool, because System.CommandLine parses bool options as flags.</summary>
+    public enum Switch { Off, On }
+
+    public static readonly IReadOnlyDictionary<string, Switch> OnOff = new Dictionary<string, Switch> { ["on"] = Switch.On, ["off"] = Switch.Off };
+
     public Option<string?> Preset { get; } = Opt.Text("--preset", "Start from a named preset (default: mnist)", "NAME");
     public Option<string?> Dataset { get; } = Opt.Text("--dataset", "Catalogue name (see `vdm data list`) or a folder of IDX files", "NAME|PATH");
     public Option<string?> Run { get; } = Opt.Text("--run", "Run folder (default: runs/<preset>-<time>); must be new or empty unless --resume", "DIR");
@@ -79,6 +88,8 @@ public sealed class TrainOptionSet
     public Option<NetworkKind?> Network { get; } = Opt.Choice("--network", "Denoising network", NetworkWords);
     public Option<int?> Channels { get; } = Opt.Int("--channels", "Base channels (U-Nets) or hidden width (MLP)", min: 1);
     public Option<int?> Blocks { get; } = Opt.Int("--blocks", "ResNet blocks per level (U-Nets) or layers (MLP)", min: 1);
+    public Option<int[]?> ChannelMultipliers { get; } = Opt.IntList("--channel-mults", "Channels of each resolution level of the multi-res U-Net, as multiples of --channels (e.g. 1,2,2)", 1, 64);
+    public Option<Switch?> Attention { get; } = Opt.Choice("--attention", "Self-attention in the U-Net's middle (and lowest level of the multi-res U-Net)", OnOff);
     public Option<double?> Dropout { get; } = Opt.Double("--dropout", "Dropout probability", 0, 1, maxExclusive: true);
     public Option<double?> Ema { get; } = Opt.Double("--ema", "EMA decay (warmed up: min(d, (1+step)/(10+step)))", 0, 1, maxExclusive: true);
     public Option<int?> EvalEvery { get; } = Opt.Int("--eval-every", "Evaluate test bits/dim every N steps (0 = never)", min: 0);
@@ -93,7 +104,7 @@ public sealed class TrainOptionSet
         foreach (var option in new Option[]
                  {
                      Preset, Dataset, Run, Steps, Minutes, BatchSize, LearningRate, Seed, Threads, Schedule, TimeSteps, Network,
-                     Channels, Blocks, Dropout, Ema, EvalEvery, SampleEvery, CheckpointEvery, DataDir, Resume, ClassConditional,
+                     Channels, Blocks, ChannelMultipliers, Attention, Dropout, Ema, EvalEvery, SampleEvery, CheckpointEvery, DataDir, Resume, ClassConditional,
                  })
             command.Add(option);
     }
@@ -114,6 +125,8 @@ public sealed class TrainOptionSet
         Network = parsed.GetValue(Network),
         Channels = parsed.GetValue(Channels),
         Blocks = parsed.GetValue(Blocks),
+        ChannelMultipliers = parsed.GetValue(ChannelMultipliers) is { Length: > 0 } mults ? mults : null, // absent reads as empty
+        Attention = parsed.GetValue(Attention) is { } attention ? attention == Switch.On : null,
         Dropout = parsed.GetValue(Dropout),
         Ema = parsed.GetValue(Ema),
         EvalEvery = parsed.GetValue(EvalEvery),

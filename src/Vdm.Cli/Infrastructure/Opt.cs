@@ -62,6 +62,28 @@ public static class Opt
         return option;
     }
 
+    /// <summary>A comma-separated list of integers, each in [min, max] (e.g. <c>--channel-mults 1,2,2</c>).</summary>
+    public static Option<int[]?> IntList(string name, string description, int min, int max, string? helpName = "N,N,…")
+    {
+        var option = new Option<int[]?>(name) { Description = description, HelpName = helpName };
+        option.CustomParser = result =>
+        {
+            var text = Single(result);
+            var parts = text.Split(',', StringSplitOptions.TrimEntries);
+            var values = new int[parts.Length];
+            for (var i = 0; i < parts.Length; i++)
+            {
+                if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out values[i]) || values[i] < min || values[i] > max)
+                {
+                    result.AddError($"{name} expects comma-separated integers in [{min}, {max}] (got '{text}')");
+                    return null;
+                }
+            }
+            return values;
+        };
+        return option;
+    }
+
     public static Option<string?> Text(string name, string description, string? helpName = null) =>
         new(name) { Description = description, HelpName = helpName };
 

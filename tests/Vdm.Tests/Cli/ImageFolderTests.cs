@@ -43,6 +43,27 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public async Task Network_shape_options_reach_the_runs_config_and_are_fixed_on_resume()
+    {
+        using var temp = new CliTemp();
+        var data = temp.Sub("squares");
+        Directory.CreateDirectory(data);
+        WriteSplit(data, "train", 16);
+        WriteSplit(data, "t10k", 8);
+        var run = temp.Sub("run");
+
+        var train = await CliHarness.Run("train", "--preset", "tiny", "--dataset", data, "--run", run, "--steps", "1",
+            "--batch-size", "8", "--channel-mults", "1,3", "--attention", "on");
+        Assert.True(train.ExitCode == 0, train.Err + train.Out);
+        var model = Vdm.Training.TrainingRun.ReadConfig(run).Model;
+        Assert.Equal([1, 3], model.ChannelMultipliers);
+        Assert.True(model.Attention); // the tiny preset has it off
+
+        var resume = await CliHarness.Run("train", "--run", run, "--resume", "--steps", "2", "--channel-mults", "1,2");
+        resume.AssertUsageError("--channel-mults");
+    }
+
+    [Fact]
     public async Task Class_conditional_on_unlabelled_data_is_refused()
     {
         using var temp = new CliTemp();

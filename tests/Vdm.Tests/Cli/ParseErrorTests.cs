@@ -47,6 +47,10 @@ public class ParseErrorTests
     [InlineData("--schedule", "cosine")]
     [InlineData("--network", "resnet")]
     [InlineData("--eval-every", "-1")]
+    [InlineData("--channel-mults", "1,0,2")]
+    [InlineData("--channel-mults", "1,,2")]
+    [InlineData("--channel-mults", "two")]
+    [InlineData("--attention", "maybe")]
     public async Task Impossible_train_values_are_refused_before_anything_is_written(string option, string value)
     {
         using var temp = new CliTemp();
