@@ -9,6 +9,7 @@ using Vdm.Data;
 using Vdm.Evaluation;
 using Vdm.Imaging;
 using Vdm.Training;
+using Vdm.Runtime;
 
 namespace Vdm.Cli.Commands;
 
@@ -21,6 +22,7 @@ public static class EvalAction
 
     public static int Run(CliContext context, EvalArgs args)
     {
+        MallocSettings.KeepFreedMemory(); // activations reuse the heap instead of faulting fresh pages in every step (docs/performance.md)
         if (args.PerTime is { } perTime)
         {
             var ext = Path.GetExtension(perTime).ToLowerInvariant();

@@ -5,6 +5,7 @@ using Vdm.Imaging;
 using Vdm.Sampling;
 using Vdm.Training;
 using static TorchSharp.torch;
+using Vdm.Runtime;
 
 namespace Vdm.Cli.Commands;
 
@@ -19,6 +20,7 @@ public static class SampleAction
 
     public static int Run(CliContext context, SampleArgs args)
     {
+        MallocSettings.KeepFreedMemory(); // activations reuse the heap instead of faulting fresh pages in every step (docs/performance.md)
         if (args.Out is { } requested) CheckPng(requested, "--out");
 
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);

@@ -3,6 +3,7 @@ using Vdm.Cli.Rendering;
 using Vdm.Data;
 using Vdm.Networks;
 using Vdm.Training;
+using Vdm.Runtime;
 
 namespace Vdm.Cli.Commands;
 
@@ -86,6 +87,7 @@ public static class TrainAction
 
     private static int Train(CliContext context, TrainingRun run)
     {
+        MallocSettings.KeepFreedMemory(); // activations reuse the heap instead of faulting fresh pages in every step (docs/performance.md)
         var renderer = context.Interactive ? (ITrainingRenderer)new LiveTrainingRenderer(context) : new PlainTrainingRenderer(context, run.Config.LogEvery);
         TrainingSummary summary;
         using (context.StopCleanlyOnCancel()) summary = renderer.Run(run, context.Cancel);

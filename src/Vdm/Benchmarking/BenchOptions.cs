@@ -25,7 +25,7 @@ public sealed record BenchOptions
     public bool SkipSampling { get; init; }
 
     /// <summary>Keep freed memory in glibc's heap instead of returning it to the system after every step
-    /// (<see cref="MallocSettings.KeepFreedMemory"/>).</summary>
+    /// (<see cref="Vdm.Runtime.MallocSettings.KeepFreedMemory"/>).</summary>
     public bool KeepFreedMemory { get; init; } = true;
 
     /// <summary>Size of the n×n sgemm used to measure the matrix-multiply peak.</summary>

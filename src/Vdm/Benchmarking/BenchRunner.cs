@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Vdm.Diffusion;
+using Vdm.Runtime;
 using Vdm.Training;
 using static TorchSharp.torch;
 

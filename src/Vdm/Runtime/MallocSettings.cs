@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Vdm.Benchmarking;
+namespace Vdm.Runtime;
 
 /// <summary>
 /// libtorch allocates tensors with the C library's allocator. glibc returns the top of its heap to the system

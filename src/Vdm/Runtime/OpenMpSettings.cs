@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Vdm.Benchmarking;
+namespace Vdm.Runtime;
 
 /// <summary>
 /// libtorch's CPU kernels run on an OpenMP (libgomp) thread team. By default idle team threads spin for a while
