@@ -45,18 +45,13 @@ public static class TrainAction
 
     private static int Resume(CliContext context, TrainArgs args)
     {
-        var fixedOptions = args.ModelShapingOptionsGiven()
-            .Concat(args.BatchSize is null ? [] : ["--batch-size"])
-            .Concat(args.LearningRate is null ? [] : ["--lr"])
-            .Concat(args.Seed is null ? [] : ["--seed"])
-            .Concat(args.Ema is null ? [] : ["--ema"])
-            .ToList();
-        if (fixedOptions.Count > 0)
-            throw new UsageException($"{string.Join(", ", fixedOptions)} cannot change when resuming: the run's config.json fixes them (only --steps, --minutes and --threads may)");
         if (args.Preset is not null && !Presets.Names.Contains(args.Preset)) Presets.Get(args.Preset); // names the known ones
         var runDir = Path.GetFullPath(args.RunDir ?? DefaultRunDir(args.Preset ?? PresetFor(args.Dataset) ?? DefaultPreset, args.Dataset));
         if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"{runDir}: no such run folder to resume (give --run DIR)");
         var config = TrainingRun.ReadConfig(runDir);
+        var conflicts = args.ConflictsWith(config).ToList();
+        if (conflicts.Count > 0)
+            throw new UsageException($"{string.Join(", ", conflicts)} cannot change when resuming: {Path.Combine(runDir, "config.json")} fixes them (only --steps, --minutes and --threads may)");
         if (args.Dataset is not null && !SameDataset(args.Dataset, config.Dataset))
             throw new UsageException($"--dataset {args.Dataset}: the run in {runDir} was trained on {config.Dataset}");
         var stepsWanted = args.Steps ?? config.Train.Steps;
@@ -183,7 +178,12 @@ public static class TrainAction
             Dropout = a.Dropout ?? config.Model.Dropout,
         },
         Schedule = config.Schedule with { Kind = a.Schedule ?? config.Schedule.Kind },
-        Diffusion = config.Diffusion with { TimeSteps = a.TimeSteps ?? config.Diffusion.TimeSteps },
+        Diffusion = config.Diffusion with
+        {
+            TimeSteps = a.TimeSteps ?? config.Diffusion.TimeSteps,
+            Weighting = a.Weighting ?? config.Diffusion.Weighting,
+            WeightingBias = a.WeightingBias ?? config.Diffusion.WeightingBias,
+        },
         Train = config.Train with
         {
             Steps = a.Steps ?? config.Train.Steps,
@@ -193,7 +193,7 @@ public static class TrainAction
             LearningRate = a.LearningRate ?? config.Train.LearningRate,
             MinLearningRate = Math.Min(config.Train.MinLearningRate, a.LearningRate ?? config.Train.LearningRate),
             // A short explicit run should reach its peak learning rate: warm up over at most a quarter of it.
-            WarmupSteps = a.Steps is int steps ? Math.Min(config.Train.WarmupSteps, steps / 4) : config.Train.WarmupSteps,
+            WarmupSteps = a.WarmupSteps ?? (a.Steps is int steps ? Math.Min(config.Train.WarmupSteps, steps / 4) : config.Train.WarmupSteps),
             Seed = a.Seed ?? config.Train.Seed,
             Threads = a.Threads ?? config.Train.Threads,
             EmaDecay = a.Ema ?? config.Train.EmaDecay,
@@ -228,7 +228,9 @@ public static class TrainAction
 
     private static string Describe(RunConfig c) =>
         $"{Format.Network(c.Model.Network)} ({c.Model.Channels} ch, {c.Model.Blocks} blocks), {Format.Schedule(c.Schedule.Kind)} schedule, " +
-        $"{(c.Diffusion.TimeSteps == 0 ? "continuous time" : $"T = {c.Diffusion.TimeSteps}")}, {c.Train.Steps} steps of batch {c.Train.BatchSize}" +
+        $"{(c.Diffusion.TimeSteps == 0 ? "continuous time" : $"T = {c.Diffusion.TimeSteps}")}" +
+        (c.Diffusion.Weighting == Vdm.Diffusion.Weighting.Vlb ? "" : $", {c.Diffusion.Weighting.ToString().ToLowerInvariant()}-weighted diffusion term") +
+        $", {c.Train.Steps} steps of batch {c.Train.BatchSize}" +
         (c.Train.Minutes > 0 ? $" (at most {c.Train.Minutes:0.##} min)" : "") +
         (c.Model.NumClasses > 0 ? $", {c.Model.NumClasses} classes" : "");
 

@@ -15,10 +15,13 @@ public sealed record TrainArgs
     public double? Minutes { get; init; }
     public int? BatchSize { get; init; }
     public double? LearningRate { get; init; }
+    public int? WarmupSteps { get; init; }
     public long? Seed { get; init; }
     public int? Threads { get; init; }
     public ScheduleKind? Schedule { get; init; }
     public int? TimeSteps { get; init; }
+    public Vdm.Diffusion.Weighting? Weighting { get; init; }
+    public double? WeightingBias { get; init; }
     public NetworkKind? Network { get; init; }
     public int? Channels { get; init; }
     public int? Blocks { get; init; }
@@ -33,22 +36,33 @@ public sealed record TrainArgs
     public bool Resume { get; init; }
     public bool ClassConditional { get; init; }
 
-    /// <summary>Options that shape the model or the data: fixed once a run exists.</summary>
+    /// <summary>The options given with values that differ from a run's stored config: fixed once a run exists.
+    /// Repeating a run's own values (the same command line plus --resume) is fine; only --steps, --minutes and
+    /// --threads may change.</summary>
     /// <remarks>--preset and --dataset are not listed: when resuming they only locate the default run folder.</remarks>
-    public IEnumerable<string> ModelShapingOptionsGiven()
+    public IEnumerable<string> ConflictsWith(Vdm.Training.RunConfig stored)
     {
-        if (Schedule is not null) yield return "--schedule";
-        if (TimeSteps is not null) yield return "--time-steps";
-        if (Network is not null) yield return "--network";
-        if (Channels is not null) yield return "--channels";
-        if (Blocks is not null) yield return "--blocks";
-        if (ChannelMultipliers is not null) yield return "--channel-mults";
-        if (Attention is not null) yield return "--attention";
-        if (Dropout is not null) yield return "--dropout";
-        if (ClassConditional) yield return "--class-conditional";
-        if (EvalEvery is not null) yield return "--eval-every";
-        if (SampleEvery is not null) yield return "--sample-every";
-        if (CheckpointEvery is not null) yield return "--checkpoint-every";
+        var model = stored.Model;
+        var train = stored.Train;
+        if (Schedule is { } schedule && schedule != stored.Schedule.Kind) yield return "--schedule";
+        if (TimeSteps is { } timeSteps && timeSteps != stored.Diffusion.TimeSteps) yield return "--time-steps";
+        if (Weighting is { } weighting && weighting != stored.Diffusion.Weighting) yield return "--weighting";
+        if (WeightingBias is { } bias && bias != stored.Diffusion.WeightingBias) yield return "--weighting-bias";
+        if (Network is { } network && network != model.Network) yield return "--network";
+        if (Channels is { } channels && channels != model.Channels) yield return "--channels";
+        if (Blocks is { } blocks && blocks != model.Blocks) yield return "--blocks";
+        if (ChannelMultipliers is { } mults && !mults.SequenceEqual(model.ChannelMultipliers)) yield return "--channel-mults";
+        if (Attention is { } attention && attention != model.Attention) yield return "--attention";
+        if (Dropout is { } dropout && dropout != model.Dropout) yield return "--dropout";
+        if (ClassConditional && model.NumClasses == 0) yield return "--class-conditional";
+        if (EvalEvery is { } evalEvery && evalEvery != stored.EvalEvery) yield return "--eval-every";
+        if (SampleEvery is { } sampleEvery && sampleEvery != stored.SampleEvery) yield return "--sample-every";
+        if (CheckpointEvery is { } checkpointEvery && checkpointEvery != stored.CheckpointEvery) yield return "--checkpoint-every";
+        if (BatchSize is { } batch && batch != train.BatchSize) yield return "--batch-size";
+        if (LearningRate is { } lr && lr != train.LearningRate) yield return "--lr";
+        if (WarmupSteps is { } warmup && warmup != train.WarmupSteps) yield return "--warmup";
+        if (Seed is { } seed && seed != train.Seed) yield return "--seed";
+        if (Ema is { } ema && ema != train.EmaDecay) yield return "--ema";
     }
 }
 
@@ -60,6 +74,13 @@ public sealed class TrainOptionSet
         ["fixed"] = ScheduleKind.FixedLinear,
         ["learned"] = ScheduleKind.LearnedScalar,
         ["monotone"] = ScheduleKind.MonotoneNet,
+    };
+
+    public static readonly IReadOnlyDictionary<string, Vdm.Diffusion.Weighting> WeightingWords = new Dictionary<string, Vdm.Diffusion.Weighting>
+    {
+        ["vlb"] = Vdm.Diffusion.Weighting.Vlb,
+        ["sigmoid"] = Vdm.Diffusion.Weighting.Sigmoid,
+        ["simple"] = Vdm.Diffusion.Weighting.Simple,
     };
 
     public static readonly IReadOnlyDictionary<string, NetworkKind> NetworkWords = new Dictionary<string, NetworkKind>
@@ -81,10 +102,15 @@ public sealed class TrainOptionSet
     public Option<double?> Minutes { get; } = Opt.Double("--minutes", "Stop after this many minutes of training (a checkpoint is written)", 0, minExclusive: true, helpName: "M");
     public Option<int?> BatchSize { get; } = Opt.Int("--batch-size", "Examples per step", min: 1);
     public Option<double?> LearningRate { get; } = Opt.Double("--lr", "Peak learning rate of AdamW", 0, minExclusive: true);
+    public Option<int?> WarmupSteps { get; } = Opt.Int("--warmup", "Steps of linear learning-rate warm-up from 0 (then cosine decay to the last step)", min: 0);
     public Option<long?> Seed { get; } = Opt.Long("--seed", "Random seed (same seed and threads, same numbers)");
     public Option<int?> Threads { get; } = Opt.Int("--threads", "libtorch intra-op threads (0 = its default)", min: 0);
     public Option<Vdm.Schedules.ScheduleKind?> Schedule { get; } = Opt.Choice("--schedule", "Noise schedule γ(t)", ScheduleWords);
     public Option<int?> TimeSteps { get; } = Opt.Int("--time-steps", "Discrete-time bound with T steps (0 = continuous time)", min: 0, helpName: "T");
+    public Option<Vdm.Diffusion.Weighting?> Weighting { get; } = Opt.Choice("--weighting",
+        "Weighting of the diffusion term in training: vlb (the bound), sigmoid (the bound × sigmoid(b − log-SNR), Kingma & Gao 2023) or simple (L_simple); bits/dim always report the bound",
+        WeightingWords);
+    public Option<double?> WeightingBias { get; } = Opt.Double("--weighting-bias", "The bias b of --weighting sigmoid: the log-SNR at which the weight is ½", -30, 30, helpName: "B");
     public Option<NetworkKind?> Network { get; } = Opt.Choice("--network", "Denoising network", NetworkWords);
     public Option<int?> Channels { get; } = Opt.Int("--channels", "Base channels (U-Nets) or hidden width (MLP)", min: 1);
     public Option<int?> Blocks { get; } = Opt.Int("--blocks", "ResNet blocks per level (U-Nets) or layers (MLP)", min: 1);
@@ -103,7 +129,7 @@ public sealed class TrainOptionSet
     {
         foreach (var option in new Option[]
                  {
-                     Preset, Dataset, Run, Steps, Minutes, BatchSize, LearningRate, Seed, Threads, Schedule, TimeSteps, Network,
+                     Preset, Dataset, Run, Steps, Minutes, BatchSize, LearningRate, WarmupSteps, Seed, Threads, Schedule, TimeSteps, Weighting, WeightingBias, Network,
                      Channels, Blocks, ChannelMultipliers, Attention, Dropout, Ema, EvalEvery, SampleEvery, CheckpointEvery, DataDir, Resume, ClassConditional,
                  })
             command.Add(option);
@@ -118,10 +144,13 @@ public sealed class TrainOptionSet
         Minutes = parsed.GetValue(Minutes),
         BatchSize = parsed.GetValue(BatchSize),
         LearningRate = parsed.GetValue(LearningRate),
+        WarmupSteps = parsed.GetValue(WarmupSteps),
         Seed = parsed.GetValue(Seed),
         Threads = parsed.GetValue(Threads),
         Schedule = parsed.GetValue(Schedule),
         TimeSteps = parsed.GetValue(TimeSteps),
+        Weighting = parsed.GetValue(Weighting),
+        WeightingBias = parsed.GetValue(WeightingBias),
         Network = parsed.GetValue(Network),
         Channels = parsed.GetValue(Channels),
         Blocks = parsed.GetValue(Blocks),

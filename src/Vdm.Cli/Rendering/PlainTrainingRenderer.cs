@@ -38,8 +38,8 @@ public sealed class PlainTrainingRenderer(CliContext context, int every) : ITrai
     {
         var l = s.Result.Loss;
         var skipped = s.Result.Skipped ? "  (skipped: non-finite)" : "";
-        var name = l.IsBound ? "bits/dim" : "(simple, not a bound)";
-        return $"step {s.Result.Step}/{s.TotalSteps}  loss {Format.Bpd(l.Total)} {name}  recon {Format.Bpd(l.Recon)}  prior {Format.Bpd(l.Prior)}  " +
+        var objective = l.IsBound ? "" : $" (weighted objective {Format.Bpd(l.Objective)})";
+        return $"step {s.Result.Step}/{s.TotalSteps}  loss {Format.Bpd(l.Total)} bits/dim{objective}  recon {Format.Bpd(l.Recon)}  prior {Format.Bpd(l.Prior)}  " +
                $"diff {Format.Bpd(l.Diffusion)}  lr {Format.Lr(s.Result.LearningRate)}  img/s {Format.Rate(s.ImagesPerSecond)}  eta {Format.Duration(s.Eta)}{skipped}";
     }
 }

@@ -11,6 +11,9 @@ public sealed record DiffusionConfig
 
     public Weighting Weighting { get; init; } = Weighting.Vlb;
 
+    /// <summary>The bias b of <see cref="Weighting.Sigmoid"/>: the log-SNR λ at which the weight is ½.</summary>
+    public double WeightingBias { get; init; } = 2.0;
+
     /// <summary>Low-discrepancy time sampling t_i = (u + i/B) mod 1 (VDM Appendix I.1) instead of i.i.d. uniform.</summary>
     public bool Antithetic { get; init; } = true;
 }

@@ -84,18 +84,19 @@ public sealed class VariationalDiffusionModel : nn.Module
         u ??= Config.Antithetic
             ? TimeSampling.Antithetic(batch, generator, f.device, dtype)
             : TimeSampling.Uniform(batch, generator, f.device, dtype);
-        var diffusion = DiffusionTerm(f, labels, generator, u.to(dtype));
+        var (diffusion, objective) = DiffusionTerm(f, labels, generator, u.to(dtype));
 
         var terms = new LossTerms(
             recon.MoveToOuterDisposeScope(),
             prior.MoveToOuterDisposeScope(),
             diffusion.MoveToOuterDisposeScope(),
             Reductions.DimensionsPerExample(x),
-            Config.Weighting == Weighting.Vlb);
+            objective?.MoveToOuterDisposeScope());
         return terms;
     }
 
-    private Tensor DiffusionTerm(Tensor f, Tensor? labels, Generator? generator, Tensor u)
+    /// <summary>The bound's diffusion term per example, and the weighted one training minimises (null when it is the bound).</summary>
+    private (Tensor Bound, Tensor? Objective) DiffusionTerm(Tensor f, Tensor? labels, Generator? generator, Tensor u)
     {
         Tensor t, weight;
         if (Config.TimeSteps == 0)
@@ -115,7 +116,14 @@ public sealed class VariationalDiffusionModel : nn.Module
         var zt = ForwardProcess.Diffuse(f, gammaT, eps);
         var epsHat = EpsHat(zt, gammaT, labels);
         var squaredError = Reductions.SumPerExample((eps - epsHat).square());
-        if (Config.Weighting == Weighting.Simple) weight = full_like(weight, 0.5);
-        return weight * squaredError;
+        var bound = weight * squaredError;
+        return Config.Weighting switch
+        {
+            Weighting.Vlb => (bound, null),
+            Weighting.Simple => (bound, 0.5 * squaredError),
+            // w(λ_t) = sigmoid(b − λ_t), λ = −γ; a weight on the noise level, not a function to differentiate.
+            Weighting.Sigmoid => (bound, (gammaT + Config.WeightingBias).sigmoid().detach() * bound),
+            _ => throw new InvalidOperationException($"unknown weighting {Config.Weighting}"),
+        };
     }
 }

@@ -75,6 +75,7 @@ public sealed record RunConfig
         if (!double.IsFinite(Schedule.GammaMin) || !double.IsFinite(Schedule.GammaMax)) throw new ArgumentException($"gamma min and max must be finite (got {Schedule.GammaMin}, {Schedule.GammaMax})");
         if (Schedule.Kind == ScheduleKind.MonotoneNet && Schedule.Features < 1) throw new ArgumentException($"schedule features must be ≥ 1 (got {Schedule.Features})");
         if (!Enum.IsDefined(Diffusion.Weighting)) throw new ArgumentException($"unknown weighting {Diffusion.Weighting}");
+        if (!double.IsFinite(Diffusion.WeightingBias)) throw new ArgumentException($"weighting bias must be finite (got {Diffusion.WeightingBias})");
         if (Diffusion.Vocab < 2) throw new ArgumentException($"vocab must be ≥ 2 (got {Diffusion.Vocab})");
         if (Diffusion.TimeSteps < 0) throw new ArgumentException($"time steps must be ≥ 0 (got {Diffusion.TimeSteps})");
         if (!(Schedule.GammaMax > Schedule.GammaMin)) throw new ArgumentException($"gamma max ({Schedule.GammaMax}) must exceed gamma min ({Schedule.GammaMin})");

@@ -63,7 +63,7 @@ public sealed class Trainer : IDisposable
 
         labels = DropLabels(labels);
         using var terms = Model.Loss(x, labels, Generator);
-        var loss = terms.MeanBitsPerDim();
+        var loss = terms.MeanObjective();
         if (LossHook is not null) loss = LossHook(loss);
         loss.backward();
         double gradNorm = Config.GradClip > 0
@@ -86,7 +86,7 @@ public sealed class Trainer : IDisposable
             NonFiniteTotal++;
         }
         Step++;
-        return new StepResult(Step, summary with { Total = lossValue }, gradNorm, lr, !finite);
+        return new StepResult(Step, summary with { Objective = lossValue }, gradNorm, lr, !finite);
     }
 
     /// <summary>True when the run must stop: too many non-finite steps in a row.</summary>

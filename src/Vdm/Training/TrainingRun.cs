@@ -210,6 +210,7 @@ public sealed class TrainingRun : IDisposable
             ["recon"] = result.Loss.Recon,
             ["prior"] = result.Loss.Prior,
             ["diffusion"] = result.Loss.Diffusion,
+            ["objective"] = result.Loss.Objective,
             ["lr"] = result.LearningRate,
             ["grad_norm"] = result.GradNorm,
             ["images_per_s"] = imagesPerSecond,

@@ -79,6 +79,17 @@ public class UsageErrorTests(SwirlRunFixture fixture) : IClassFixture<SwirlRunFi
     }
 
     [Fact]
+    public async Task Resume_accepts_the_runs_own_values_of_fixed_options()
+    {
+        var run = fixture.CopyRun();
+        var result = await CliHarness.Run("train", "--resume", "--run", run, "--steps", "5", "--batch-size", "32", "--channels", "16",
+            "--seed", "3", "--checkpoint-every", "2", "--network", "mlp");
+        Assert.True(result.ExitCode == 0, result.Err + result.Out);
+        Assert.Contains("resuming", result.Out);
+        Assert.True(File.Exists(Path.Combine(run, "checkpoints", Vdm.Training.Checkpoint.FileName(5))));
+    }
+
+    [Fact]
     public async Task Resume_on_other_data_is_refused()
     {
         var before = CliHarness.Snapshot(fixture.Run);

@@ -69,6 +69,45 @@ public class LossTermTests
     }
 
     [Fact]
+    public void WeightingsKeepTheBoundAndWeightItsDiffusionTermByNoiseLevel()
+    {
+        using var scope = NewDisposeScope();
+        using var data = new Generator(2);
+        var x = randint(0, Vocab, [5, 6], ScalarType.Int64, generator: data);
+        var u = tensor(new[] { 0.05, 0.3, 0.5, 0.7, 0.95 }, ScalarType.Float64);
+        const double bias = 1.5;
+
+        LossTerms TermsWith(Weighting weighting)
+        {
+            using var model = new VariationalDiffusionModel(new FixedLinearSchedule(-4.0, 5.0), new KPointOracle(zeros(1, 6)),
+                new DiffusionConfig { Vocab = Vocab, Weighting = weighting, WeightingBias = bias }, ScalarType.Float64);
+            using var rng = new Generator(7);
+            return model.Loss(x, generator: rng, u: u);
+        }
+
+        using var vlb = TermsWith(Weighting.Vlb);
+        using var sigmoid = TermsWith(Weighting.Sigmoid);
+        using var simple = TermsWith(Weighting.Simple);
+        Assert.True(vlb.IsBound);
+        Assert.False(sigmoid.IsBound);
+        Assert.False(simple.IsBound);
+        for (int b = 0; b < 5; b++)
+        {
+            double bound = vlb.Diffusion[b].item<double>();
+            Assert.True(bound > 0);
+            // Same draws, same bound whatever the weighting.
+            Assert.Equal(bound, sigmoid.Diffusion[b].item<double>(), 12);
+            Assert.Equal(bound, simple.Diffusion[b].item<double>(), 12);
+            // γ(t) = −4 + 9t, so the bound's weight is ½ γ' = 4.5; sigmoid weighting multiplies by sigmoid(b + γ_t).
+            double gamma = -4.0 + 9.0 * u[b].item<double>();
+            Assert.Equal(Sigmoid(bias + gamma) * bound, sigmoid.DiffusionObjective[b].item<double>(), 12);
+            Assert.Equal(0.5 * bound / 4.5, simple.DiffusionObjective[b].item<double>(), 12);
+        }
+        Assert.Equal(vlb.MeanBitsPerDim().item<double>(), sigmoid.MeanBitsPerDim().item<double>(), 12);
+        Assert.True(sigmoid.MeanObjective().item<double>() < sigmoid.MeanBitsPerDim().item<double>());
+    }
+
+    [Fact]
     public void LossReconstructionTermUsesTheDecoderAtTimeZero()
     {
         using var scope = NewDisposeScope();
@@ -103,7 +142,7 @@ public class LossTermTests
     {
         using var scope = NewDisposeScope();
         var nats = tensor(new[] { Math.Log(2) * 12 }, ScalarType.Float64);
-        using var terms = new LossTerms(nats, zeros_like(nats), zeros_like(nats), 12, true);
+        using var terms = new LossTerms(nats, zeros_like(nats), zeros_like(nats), 12);
         Assert.Equal(1.0, terms.MeanBitsPerDim().item<double>(), 12);
     }
 
