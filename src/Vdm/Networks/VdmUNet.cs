@@ -59,7 +59,6 @@ public sealed class VdmUNet : Denoiser
         using var scope = NewDisposeScope();
         var cond = time_embed.forward(DenoiserInputs.BatchGamma(gamma, z), labels);
         var input = fourier is null ? z : cat([z, fourier.forward(z)], 1);
-        if (MemoryFormat.ChannelsLast) input = MemoryFormat.ToChannelsLast(input);
 
         var skips = new Stack<Tensor>();
         var h = conv_in.call(input);
