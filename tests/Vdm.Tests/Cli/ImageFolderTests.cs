@@ -15,10 +15,7 @@ public class ImageFolderTests
     public async Task Class_conditional_run_on_an_idx_folder()
     {
         using var temp = new CliTemp();
-        var data = temp.Sub("squares");
-        Directory.CreateDirectory(data);
-        WriteSplit(data, "train", 40);
-        WriteSplit(data, "t10k", 16);
+        var data = SquaresFolder(temp, 40, 16);
         var run = temp.Sub("run");
 
         var train = await CliHarness.Run("train", "--preset", "tiny", "--dataset", data, "--run", run, "--steps", "2",
@@ -46,10 +43,7 @@ public class ImageFolderTests
     public async Task Network_shape_options_reach_the_runs_config_and_are_fixed_on_resume()
     {
         using var temp = new CliTemp();
-        var data = temp.Sub("squares");
-        Directory.CreateDirectory(data);
-        WriteSplit(data, "train", 16);
-        WriteSplit(data, "t10k", 8);
+        var data = SquaresFolder(temp, 16, 8);
         var run = temp.Sub("run");
 
         var train = await CliHarness.Run("train", "--preset", "tiny", "--dataset", data, "--run", run, "--steps", "1",
@@ -81,6 +75,16 @@ public class ImageFolderTests
         var result = await CliHarness.Run("train", "--dataset", "moons", "--network", "multires", "--run", run);
         result.AssertUsageError("moons", "--network mlp");
         Assert.False(Directory.Exists(run));
+    }
+
+    /// <summary>A folder of IDX files with <paramref name="train"/> and <paramref name="test"/> labelled squares.</summary>
+    private static string SquaresFolder(CliTemp temp, int train, int test)
+    {
+        var data = temp.Sub("squares");
+        Directory.CreateDirectory(data);
+        WriteSplit(data, "train", train);
+        WriteSplit(data, "t10k", test);
+        return data;
     }
 
     /// <summary>Image i shows a bright 4×4 square in the quadrant of its class (i mod 4) on a dim background.</summary>
