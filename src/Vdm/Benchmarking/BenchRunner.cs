@@ -155,6 +155,9 @@ public static class BenchRunner
         }
     }
 
+    /// <summary>Steps between releases of the kept heap in a soak: the default presets' checkpoint interval.</summary>
+    public const int SoakReleaseEvery = 100;
+
     private static SoakFigures Soak(string name, Trainer trainer, RunConfig config, long[] dataShape, int batch, Generator generator,
         int steps, Action<string> progress)
     {
@@ -174,6 +177,9 @@ public static class BenchRunner
                 points.Add(new SoakPoint(i, ProcessStats.ResidentBytes(), Tensor.TotalCount));
                 progress($"{name}: soak step {i}/{steps}: resident {points[^1].ResidentBytes / 1048576.0:F1} MiB, {points[^1].LiveTensors} live tensors");
             }
+            // As `vdm train` does at its checkpoints; after the reading, so every reading follows at least one whole
+            // step since the last release.
+            if (i % SoakReleaseEvery == 0) MallocSettings.ReleaseFreedMemory();
         }
         long start = points[0].ResidentBytes, end = points[^1].ResidentBytes;
         double MedianOf(Func<SoakPoint, bool> which, SoakPoint fallback)

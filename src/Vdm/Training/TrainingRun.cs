@@ -4,6 +4,7 @@ using Vdm.Diffusion;
 using Vdm.Evaluation;
 using Vdm.Imaging;
 using Vdm.Sampling;
+using Vdm.Runtime;
 using static TorchSharp.torch;
 
 namespace Vdm.Training;
@@ -245,6 +246,7 @@ public sealed class TrainingRun : IDisposable
                 (previous is null ? "no earlier checkpoint exists" : $"the previous checkpoint {previous} is intact"), e);
         }
         folder.Prune(Config.KeepCheckpoints);
+        MallocSettings.ReleaseFreedMemory(); // a kept heap's high-water mark would otherwise only grow
         progress?.Report(new CheckpointEvent(path, Step));
         return path;
     }

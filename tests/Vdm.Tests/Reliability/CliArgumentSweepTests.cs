@@ -32,6 +32,11 @@ public sealed class CliArgumentSweepTests(SwirlRunFixture fixture, ITestOutputHe
         if (type == typeof(bool)) yield break; // a flag: nothing to malform (its "=maybe" form is covered below)
         if (type == typeof(string)) yield break; // any text is a name or a path: checked by the commands' own tests
         if (type.IsEnum) { yield return "bogus"; yield return "1"; yield return ""; yield break; }
+        if (type == typeof(int[])) // a comma-separated list of positive integers, e.g. --channel-mults 1,2,2
+        {
+            foreach (var bad in new[] { "abc", "", "1,,2", "0,1", "1,-2", "1.5", "2,99999999999999999999" }) yield return bad;
+            yield break;
+        }
         yield return "abc";
         yield return "";
         yield return "1,5";
