@@ -32,7 +32,7 @@ public static class EvalAction
 
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
         var config = loaded.Config;
-        using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, args.Json ? null : context.Out);
+        using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, args.Json ? null : context.Out, config.Images);
         if (!test.ExampleShape.SequenceEqual(config.Model.DataShape) || test.Vocab != config.Diffusion.Vocab)
             throw new UsageException($"{config.Dataset} test split has examples of shape [{string.Join(", ", test.ExampleShape)}] with {test.Vocab} levels; " +
                                      $"the model in {loaded.Path} expects [{string.Join(", ", config.Model.DataShape)}] with {config.Diffusion.Vocab}");
