@@ -35,6 +35,7 @@ public static class WeightsCommands
             target ??= Directory.Exists(run) ? Path.Combine(run, "export", "model" + extension) : Path.ChangeExtension(run, extension);
             var result = ModelWeights.Export(run, target, kind, parsed.GetValue(online));
             context.Out.WriteLine($"wrote {result.WeightsPath} ({result.Tensors} tensors, {result.Weights} weights, step {result.Step}) and {result.JsonPath}");
+            context.Out.WriteLine($"check (docs/pytorch.md): sum of eps_hat at t = {ModelWeights.CheckTime} = {result.CheckSum:R}");
             return ExitCodes.Success;
         });
         return command;

@@ -21,7 +21,7 @@ public enum WeightsFormat
 }
 
 /// <summary>What <see cref="ModelWeights.Export"/> wrote.</summary>
-public sealed record ExportResult(string WeightsPath, string JsonPath, int Tensors, long Step, string Weights);
+public sealed record ExportResult(string WeightsPath, string JsonPath, int Tensors, long Step, string Weights, double CheckSum);
 
 /// <summary>
 /// A model's state dict in files other tools read, and back. Names are PyTorch-style: the module path of each
@@ -69,7 +69,8 @@ public static class ModelWeights
         using var loaded = Checkpoint.LoadModel(runOrCheckpoint, ema: !online);
         var weights = online ? "online" : "ema";
         int count = Write(loaded.Model, loaded.Config, weightsPath, format, loaded.Step, weights, loaded.Path);
-        return new ExportResult(Path.GetFullPath(weightsPath), JsonPathFor(Path.GetFullPath(weightsPath)), count, loaded.Step, weights);
+        var check = CheckValue(loaded.Model, loaded.Config.Model.DataShape);
+        return new ExportResult(Path.GetFullPath(weightsPath), JsonPathFor(Path.GetFullPath(weightsPath)), count, loaded.Step, weights, check.Sum);
     }
 
     /// <summary>Writes <paramref name="model"/>'s state dict and the JSON describing it; returns the number of tensors.</summary>
@@ -98,6 +99,7 @@ public static class ModelWeights
             ["source"] = source,
             ["naming"] = "PyTorch-style: module path, dot-separated, snake_case segments; vdmName is the TorchSharp state-dict key",
             ["config"] = JsonNode.Parse(config.ToJson()),
+            ["check"] = Check(model, config.Model.DataShape),
             ["tensors"] = new JsonArray(named.Select(n => (JsonNode)new JsonObject
             {
                 ["name"] = n.Name,
@@ -108,6 +110,47 @@ public static class ModelWeights
         };
         AtomicFile.WriteAllBytes(JsonPathFor(full), Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
         return named.Count;
+    }
+
+    /// <summary>Time of the check value (<see cref="CheckValue"/>).</summary>
+    public const double CheckTime = 0.5;
+
+    /// <summary>
+    /// One number another implementation can reproduce: ε̂ of the model (null class if class-conditional) at
+    /// t = <see cref="CheckTime"/> (γ from the model's schedule) for z = linspace(−2, 2, n) reshaped to [1, ...shape],
+    /// summed over its n values, and its first value. docs/pytorch.md computes the same in PyTorch.
+    /// </summary>
+    public static (double Sum, double First) CheckValue(VariationalDiffusionModel model, long[] dataShape)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        bool training = model.training;
+        model.eval();
+        try
+        {
+            long n = dataShape.Aggregate(1L, (a, b) => a * b);
+            var z = linspace(-2, 2, n, ScalarType.Float32).reshape([1, .. dataShape]);
+            var gamma = model.Schedule.forward(tensor(new[] { (float)CheckTime }));
+            var eps = model.EpsHat(z, gamma).to(ScalarType.Float64);
+            return (eps.sum().item<double>(), eps.flatten()[0].item<double>());
+        }
+        finally
+        {
+            if (training) model.train();
+        }
+    }
+
+    private static JsonObject Check(VariationalDiffusionModel model, long[] dataShape)
+    {
+        var (sum, first) = CheckValue(model, dataShape);
+        long n = dataShape.Aggregate(1L, (a, b) => a * b);
+        return new JsonObject
+        {
+            ["what"] = $"eps_hat at t = {CheckTime} for z = torch.linspace(-2, 2, {n}).reshape(1, {string.Join(", ", dataShape)}), null class",
+            ["epsHatSum"] = sum,
+            ["epsHatFirst"] = first,
+        };
     }
 
     /// <summary>Reads a safetensors or PyTorch (.pth zip) state dict, telling them apart by their first bytes.</summary>
