@@ -102,7 +102,7 @@ public sealed class TrainOptionSet
     public static readonly IReadOnlyDictionary<string, Switch> OnOff = new Dictionary<string, Switch> { ["on"] = Switch.On, ["off"] = Switch.Off };
 
     public Option<string?> Preset { get; } = Opt.Text("--preset", "Start from a named preset (default: mnist)", "NAME");
-    public Option<string?> Dataset { get; } = Opt.Text("--dataset", "Catalogue name (see `vdm data list`) or a folder of IDX files", "NAME|PATH");
+    public Option<string?> Dataset { get; } = Opt.Text("--dataset", "Catalogue name (see `vdm data list`), a folder of IDX files, or a folder of PNG/JPEG images (class sub-folders = labels)", "NAME|PATH");
     public Option<string?> Run { get; } = Opt.Text("--run", "Run folder (default: runs/<preset>-<time>); must be new or empty unless --resume", "DIR");
     public Option<int?> Steps { get; } = Opt.Int("--steps", "Total optimiser steps (a resumed run continues to this count); without --minutes, drops the preset's time budget", min: 1);
     public Option<double?> Minutes { get; } = Opt.Double("--minutes", "Stop after this many minutes of training (a checkpoint is written)", 0, minExclusive: true, helpName: "M");
