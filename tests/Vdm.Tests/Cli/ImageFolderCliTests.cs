@@ -37,6 +37,12 @@ public class ImageFolderCliTests
         var eval = await CliHarness.Run("eval", run, "--examples", "1", "--data-dir", cache, "--json");
         Assert.True(eval.ExitCode == 0, eval.Err + eval.Out);
         Assert.True(double.IsFinite((double)JsonNode.Parse(eval.Out)!["bitsPerDim"]!));
+
+        var plot = await CliHarness.Run("plot", run, "--out", temp.Sub("plots"), "--data-dir", cache);
+        Assert.True(plot.ExitCode == 0, plot.Err + plot.Out);
+        var info = await CliHarness.Run("data", "info", data, "--data-dir", cache);
+        Assert.True(info.ExitCode == 0, info.Err + info.Out);
+        Assert.Contains("train: 9 examples", info.Out);
     }
 
     [Fact]
