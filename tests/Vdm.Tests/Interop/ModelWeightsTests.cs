@@ -78,6 +78,17 @@ public class ModelWeightsTests
             using var reloaded = ModelWeights.Load(again, config);
             Assert.Equal(expected, EpsHat(reloaded));
         }
+
+        // A run's own config.json also describes the model (step 0); a config of another shape is refused, naming the tensor.
+        var runConfig = temp.File("config.json");
+        File.WriteAllText(runConfig, config.ToJson());
+        using (var fromRunConfig = Checkpoint.LoadModel(ModelWeights.Import(file, runConfig, temp.File("run2"))))
+            Assert.Equal(expected, EpsHat(fromRunConfig.Model));
+        var wider = temp.File("wider.json");
+        File.WriteAllText(wider, (config with { Model = config.Model with { Channels = 16 } }).ToJson());
+        var e = Assert.Throws<InvalidDataException>(() => ModelWeights.Import(file, wider, temp.File("run3")));
+        Assert.Matches("tensor .network\\.[a-z0-9_.]+. has shape .* the model needs", e.Message);
+        Assert.False(Directory.Exists(temp.File("run3")));
     }
 
     [Fact]
