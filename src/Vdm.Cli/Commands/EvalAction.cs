@@ -88,7 +88,7 @@ public static class EvalAction
     private static SampleQualityResult ScoreSamples(CliContext context, EvalArgs args, LoadedModel loaded, Dataset test)
     {
         var log = args.Json ? null : context.Out;
-        using var train = DataAccess.Load(loaded.Config.Dataset, SplitNames.Train, args.DataDir, log);
+        using var train = DataAccess.Load(loaded.Config.Dataset, SplitNames.Train, args.DataDir, log, loaded.Config.Images);
         var (classifier, info) = ClassifierStore.LoadOrTrain(train, test, DataCache.DefaultRoot(args.DataDir), progress: log is null ? null : log.WriteLine);
         using (classifier)
         {
