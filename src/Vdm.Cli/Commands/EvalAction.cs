@@ -106,6 +106,9 @@ public static class EvalAction
         if (perTimePath is not null) output.WriteLine($"diffusion integrand against t: {perTimePath}");
     }
 
+    // JSON has no NaN or infinity: a non-finite bound (a model that diverged) is written as null, never an exception.
+    private static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+
     private static string ToJson(EvalResult r, LoadedModel loaded, RunConfig config, Dataset test, EvalArgs args, string? perTimePath)
     {
         var json = new JsonObject
@@ -119,11 +122,11 @@ public static class EvalAction
             ["timeSamples"] = r.TimeSamples,
             ["timeSteps"] = r.TimeSteps,
             ["seed"] = args.Seed,
-            ["bitsPerDim"] = r.BitsPerDim,
-            ["stdErr"] = r.StdErr,
-            ["recon"] = r.Recon,
-            ["prior"] = r.Prior,
-            ["diffusion"] = r.Diffusion,
+            ["bitsPerDim"] = Number(r.BitsPerDim),
+            ["stdErr"] = Number(r.StdErr),
+            ["recon"] = Number(r.Recon),
+            ["prior"] = Number(r.Prior),
+            ["diffusion"] = Number(r.Diffusion),
         };
         if (perTimePath is not null) json["perTime"] = perTimePath;
         return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });

@@ -22,6 +22,7 @@ public static class SampleAction
     {
         MallocSettings.KeepFreedMemory(); // activations reuse the heap instead of faulting fresh pages in every step (docs/performance.md)
         if (args.Out is { } requested) CheckPng(requested, "--out");
+        ConfigLimits.CheckSampleCount(args.Count, "--count"); // before the model is loaded: refused at once
 
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
         var config = loaded.Config;

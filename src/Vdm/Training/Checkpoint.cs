@@ -113,10 +113,16 @@ public static class Checkpoint
     /// <summary>Reads and verifies a checkpoint file (magic, version, length, payload checksum); also returns the config hash of its header.</summary>
     public static BinaryReader OpenVerified(string path, out byte[] configHash)
     {
+        // A FIFO would block the open and a device (a link to /dev/zero) would be read without end: regular files only.
+        if (FileKind.IsSpecial(path, out var kind)) throw new CheckpointException($"{path}: is a {kind}, not a checkpoint file");
         byte[] data;
         try
         {
-            data = File.ReadAllBytes(path);
+            // Read exactly the size the file had when opened: memory is bounded by the file, whatever it declares.
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (file.Length > Array.MaxLength) throw new CheckpointException($"{path}: {file.Length} bytes, larger than any checkpoint this build writes");
+            data = new byte[file.Length];
+            file.ReadExactly(data);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OutOfMemoryException)
         {
@@ -166,6 +172,15 @@ public static class Checkpoint
 
     private static string Short(byte[] hash) => Convert.ToHexStringLower(hash)[..12];
 
+    /// <summary>Throws <see cref="CheckpointException"/> when the checkpoint's header was made for another model than <paramref name="expected"/>.</summary>
+    public static void CheckConfigHash(string path, RunConfig expected)
+    {
+        using var reader = OpenVerified(path, out var headerHash);
+        var expectedHash = ConfigHash(expected);
+        if (!headerHash.AsSpan().SequenceEqual(expectedHash))
+            throw new CheckpointException($"{path}: the checkpoint was made for a different model or data config than config.json (config hash {Short(headerHash)}, expected {Short(expectedHash)})");
+    }
+
     /// <summary>Restores a trainer (model, EMA, optimiser, RNG states, step) from a checkpoint made with the same config.</summary>
     public static void Restore(string path, RunConfig expected, Trainer trainer)
     {
@@ -189,14 +204,18 @@ public static class Checkpoint
                 shadow.Load(reader);
             }
             trainer.Optimizer.load_state_dict(reader);
-            using var generatorState = TensorExtensionMethods.Load(reader);
+            // Loaded into tensors of the expected type and shape: Tensor.Load compares the stored dtype and shape with
+            // them before it reads or allocates anything, so a forged shape (2^40 bytes) is refused, not allocated.
+            using var generatorState = trainer.Generator.get_state();
+            generatorState.Load(reader);
             trainer.Generator.set_state(generatorState);
-            using var globalState = TensorExtensionMethods.Load(reader);
+            using var globalState = get_rng_state();
+            globalState.Load(reader);
             set_rng_state(globalState);
             if (reader.BaseStream.Position != reader.BaseStream.Length)
                 throw new CheckpointException($"{path}: {reader.BaseStream.Length - reader.BaseStream.Position} unexpected bytes after the optimiser and RNG states");
         }
-        catch (Exception e) when (e is ArgumentException or EndOfStreamException or InvalidOperationException or IOException or FormatException)
+        catch (Exception e) when (e is ArgumentException or EndOfStreamException or InvalidOperationException or IOException or FormatException or NotImplementedException or OverflowException)
         {
             throw new CheckpointException($"{path}: does not match this model: {e.Message}", e);
         }
