@@ -227,9 +227,10 @@ public static class Checkpoint
     /// <summary>Loads a model for sampling or evaluation from a run folder (its newest valid checkpoint) or a checkpoint file.</summary>
     public static LoadedModel LoadModel(string runDirOrCheckpoint, bool ema = true)
     {
+        List<string> skipped = [];
         string path = Directory.Exists(runDirOrCheckpoint)
-            ? RunFolder.NewestValidCheckpoint(runDirOrCheckpoint, out _)
-                ?? throw new CheckpointException($"{runDirOrCheckpoint}: the run has no valid checkpoint")
+            ? RunFolder.NewestValidCheckpoint(runDirOrCheckpoint, out skipped)
+                ?? throw new CheckpointException($"{runDirOrCheckpoint}: the run has no valid checkpoint{(skipped.Count > 0 ? $" ({skipped[0]})" : "")}")
             : File.Exists(runDirOrCheckpoint)
                 ? runDirOrCheckpoint
                 : throw new CheckpointException($"{runDirOrCheckpoint}: no such run folder or checkpoint file");
@@ -239,7 +240,7 @@ public static class Checkpoint
         Restore(path, config, trainer);
         if (ema) trainer.Ema.CopyTo(model);
         model.eval();
-        return new LoadedModel(config, model, trainer.Step, path);
+        return new LoadedModel(config, model, trainer.Step, path) { Skipped = skipped };
     }
 
     /// <summary>Two configs describe the same parameters (model, schedule, data levels) whatever their training options.</summary>
@@ -249,5 +250,8 @@ public static class Checkpoint
 /// <summary>A model restored from a checkpoint, ready for sampling or evaluation.</summary>
 public sealed record LoadedModel(RunConfig Config, VariationalDiffusionModel Model, long Step, string Path) : IDisposable
 {
+    /// <summary>Newer checkpoints of the run that did not verify, each with why (the caller says so).</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+
     public void Dispose() => Model.Dispose();
 }
