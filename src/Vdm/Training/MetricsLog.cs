@@ -11,8 +11,13 @@ public sealed class MetricsLog : IDisposable
     private readonly StreamWriter writer;
     private readonly SummaryWriter? tensorBoard;
 
+    private readonly string path;
+    private readonly string? tensorBoardDir;
+
     public MetricsLog(string path, string? tensorBoardDir)
     {
+        this.path = path;
+        this.tensorBoardDir = tensorBoardDir;
         var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         try
         {
@@ -25,7 +30,15 @@ public sealed class MetricsLog : IDisposable
             throw;
         }
         writer = new StreamWriter(stream) { AutoFlush = true };
-        if (tensorBoardDir is not null) tensorBoard = utils.tensorboard.SummaryWriter(tensorBoardDir);
+        try
+        {
+            if (tensorBoardDir is not null) tensorBoard = utils.tensorboard.SummaryWriter(tensorBoardDir);
+        }
+        catch (IOException e)
+        {
+            writer.Dispose();
+            throw new IOException($"{tensorBoardDir}: could not start the TensorBoard log: {e.Message}", e);
+        }
     }
 
     /// <summary>True when the log ended in a partial line (a process killed while writing it), which was removed.</summary>
@@ -53,10 +66,25 @@ public sealed class MetricsLog : IDisposable
     {
         var record = new Dictionary<string, object> { ["kind"] = kind, ["step"] = step };
         foreach (var (name, value) in values) record[name] = double.IsFinite(value) ? value : value.ToString(CultureInfo.InvariantCulture);
-        writer.WriteLine(JsonSerializer.Serialize(record));
+        try
+        {
+            writer.WriteLine(JsonSerializer.Serialize(record));
+        }
+        catch (IOException e)
+        {
+            // A full disk: name the file. A partial line left behind is cut off on the next resume (CutTornLine).
+            throw new IOException($"{path}: could not append the metrics of step {step}: {e.Message}", e);
+        }
         if (tensorBoard is null) return;
-        foreach (var (name, value) in values)
-            if (double.IsFinite(value)) tensorBoard.add_scalar($"{kind}/{name}", (float)value, (int)step);
+        try
+        {
+            foreach (var (name, value) in values)
+                if (double.IsFinite(value)) tensorBoard.add_scalar($"{kind}/{name}", (float)value, (int)step);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"{tensorBoardDir}: could not write the TensorBoard scalars of step {step}: {e.Message}", e);
+        }
     }
 
     /// <summary>

@@ -428,6 +428,82 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>Fills the file system of <paramref name="folder"/> until ENOSPC, then frees <paramref name="leave"/> bytes.</summary>
+    private static string Fill(string folder, long leave)
+    {
+        var filler = Path.Combine(folder, "filler");
+        using var fill = File.Create(filler);
+        var block = new byte[4096];
+        try { while (true) fill.Write(block); }
+        catch (IOException) { }
+        fill.SetLength(Math.Max(0, fill.Length - leave));
+        return filler;
+    }
+
+    [Fact]
+    public void ARealFullDiskDuringMetricsOrTensorBoardWritesStopsTheRunNamingTheFileAndLosesNothing()
+    {
+        var mount = fixture.Dir("full");
+        var tbMount = Path.Combine(mount, "run", "tensorboard");
+        Directory.CreateDirectory(mount);
+        if (!(OperatingSystem.IsLinux() && Environment.UserName == "root" && Tool("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mount) == 0))
+        {
+            output.WriteLine("tmpfs not available here (not root, or mount refused): real full-disk check of metrics and TensorBoard writes NOT RUN");
+            return;
+        }
+        bool tbMounted = false;
+        try
+        {
+            var dir = Path.Combine(mount, "run");
+            var config = SmallRun.Config(100, checkpointEvery: 100) with { LogEvery = 1 };
+            using (var run = TrainingRun.Create(dir, config, fixture.Train, fixture.Test)) run.Run(stopAtStep: 5); // step 5: the last checkpoint
+            var folder = new RunFolder(dir);
+            var checkpoint = folder.Checkpoints()[0];
+            var before = File.ReadAllBytes(checkpoint);
+
+            // TensorBoard on its own full file system, metrics with room.
+            Directory.CreateDirectory(tbMount);
+            Assert.Equal(0, Tool("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", tbMount));
+            tbMounted = true;
+            var tbFiller = Fill(tbMount, 0);
+            var tbError = Assert.Throws<IOException>(() =>
+            {
+                using var run = TrainingRun.Resume(dir, fixture.Train, fixture.Test); // the event file is started here
+                run.Run(stopAtStep: 40);
+            });
+            output.WriteLine($"TensorBoard file system full: {tbError.Message}");
+            Assert.Contains("tensorboard", tbError.Message);
+            File.Delete(tbFiller);
+            Assert.Equal(before, File.ReadAllBytes(checkpoint));
+
+            // Metrics on a full file system (one page left for the lock file).
+            var filler = Fill(mount, 4096);
+            using (var run = TrainingRun.Resume(dir, fixture.Train, fixture.Test))
+            {
+                var e = Assert.Throws<IOException>(() => run.Run(stopAtStep: 40));
+                output.WriteLine($"run file system full: {e.Message}");
+                Assert.Contains("metrics.jsonl", e.Message);
+            }
+            Assert.Equal(before, File.ReadAllBytes(checkpoint));
+            File.Delete(filler);
+
+            // With room again the run resumes from the intact checkpoint and the log is whole lines only.
+            var messages = new List<string>();
+            using (var run = TrainingRun.Resume(dir, fixture.Train, fixture.Test, progress: new SyncProgress<TrainingEvent>(e => { if (e is MessageEvent m) messages.Add(m.Text); })))
+            {
+                Assert.Equal(5, run.Step);
+                Assert.Equal(8, run.Run(stopAtStep: 8).Step);
+            }
+            output.WriteLine($"after freeing space: {string.Join(" | ", messages)}");
+            foreach (var line in File.ReadAllLines(folder.MetricsPath)) JsonDocument.Parse(line).Dispose();
+        }
+        finally
+        {
+            if (tbMounted) Tool("umount", tbMount);
+            Tool("umount", mount);
+        }
+    }
+
     private static int Tool(string tool, params string[] args)
     {
         var info = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true };
