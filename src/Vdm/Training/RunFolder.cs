@@ -150,9 +150,9 @@ public sealed class RunFolder
         }
     }
 
-    // .NET reports a held flock as an IOException with HResult EWOULDBLOCK (11 = EAGAIN on Linux); anything else
-    // (EROFS 30, ENOSPC 28, EIO 5, EACCES 13) is a real error of the file system.
-    private static bool IsLockConflict(IOException e) => (e.HResult & 0xFFFF) is 11 or 35 || e.HResult == 32 || e.HResult == 33;
+    // .NET gives an IOException whose HResult is the errno for file-system errors: EROFS 30, ENOSPC 28, EIO 5,
+    // EDQUOT 122 are failures of the disk, reported as such. Anything else from the exclusive open is a held lock.
+    private static bool IsLockConflict(IOException e) => (e.HResult & 0xFFFF) is not (30 or 28 or 5 or 122);
 
     /// <summary>
     /// Refuses a run folder whose fixed files or folders are symbolic links leading outside it (a metrics.jsonl
