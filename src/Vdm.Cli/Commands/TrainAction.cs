@@ -2,8 +2,8 @@ using Vdm.Cli.Infrastructure;
 using Vdm.Cli.Rendering;
 using Vdm.Data;
 using Vdm.Networks;
-using Vdm.Training;
 using Vdm.Runtime;
+using Vdm.Training;
 
 namespace Vdm.Cli.Commands;
 
@@ -83,6 +83,7 @@ public static class TrainAction
     private static int Train(CliContext context, TrainingRun run)
     {
         MallocSettings.KeepFreedMemory(); // activations reuse the heap instead of faulting fresh pages in every step (docs/performance.md)
+        if (ConvolutionBackend.Result is { OneDnnWrong: true } check) context.Error.WriteLine($"note: convolutions: {check.Describe()}");
         var renderer = context.Interactive ? (ITrainingRenderer)new LiveTrainingRenderer(context) : new PlainTrainingRenderer(context, run.Config.LogEvery);
         TrainingSummary summary;
         using (context.StopCleanlyOnCancel()) summary = renderer.Run(run, context.Cancel);
