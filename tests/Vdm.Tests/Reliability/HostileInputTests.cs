@@ -448,7 +448,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         }
         finally
         {
-            Tool("umount", mount);
+            Tool("umount", "-l", mount);
         }
     }
 
@@ -523,8 +523,9 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         }
         finally
         {
-            if (tbMounted) Tool("umount", tbMount);
-            Tool("umount", mount);
+            // Lazy unmounts: a file left open by a failed assertion must not leave the mounts behind.
+            if (tbMounted) Tool("umount", "-l", tbMount);
+            Tool("umount", "-l", mount);
         }
     }
 
