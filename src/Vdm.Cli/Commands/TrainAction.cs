@@ -95,8 +95,9 @@ public static class TrainAction
         var output = context.Out;
         if (summary.Diverged)
         {
-            context.Error.WriteLine($"vdm train: training diverged at step {summary.Step} (non-finite loss or gradients); last checkpoint: {summary.LastCheckpoint ?? "none"}");
-            return ExitCodes.Failure;
+            // Exit 2 (issue 13): the settings (learning rate, data) cannot train this model; the last good state is saved.
+            context.Error.WriteLine($"vdm train: training diverged at step {summary.Step} (non-finite loss, gradients or weights in {run.Trainer.NonFiniteInARow} steps in a row; all rolled back); last good checkpoint: {summary.LastCheckpoint ?? "none"}");
+            return ExitCodes.Usage;
         }
         if (summary.Cancelled)
         {
