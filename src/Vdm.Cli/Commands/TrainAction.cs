@@ -83,7 +83,7 @@ public static class TrainAction
     private static int Train(CliContext context, TrainingRun run)
     {
         MallocSettings.KeepFreedMemory(); // activations reuse the heap instead of faulting fresh pages in every step (docs/performance.md)
-        if (ConvolutionBackend.Result is { OneDnnWrong: true } check) context.Error.WriteLine($"note: convolutions: {check.Describe()}");
+        if (ConvolutionBackend.Result is { OneDnnWrong: true } check) context.Out.WriteLine($"note: convolutions: {check.Describe()}");
         var renderer = context.Interactive ? (ITrainingRenderer)new LiveTrainingRenderer(context) : new PlainTrainingRenderer(context, run.Config.LogEvery);
         TrainingSummary summary;
         using (context.StopCleanlyOnCancel()) summary = renderer.Run(run, context.Cancel);
