@@ -32,6 +32,7 @@ public static class EvalAction
         }
 
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
+        foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm eval: warning: skipping checkpoint: {why}; using {loaded.Path}");
         var config = loaded.Config;
         using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, args.Json ? null : context.Out, config.Images);
         if (!test.ExampleShape.SequenceEqual(config.Model.DataShape) || test.Vocab != config.Diffusion.Vocab)
@@ -146,6 +147,9 @@ public static class EvalAction
         output.WriteLine($"  (both against the other {quality.ReferenceImages} test images)");
     }
 
+    // JSON has no NaN or infinity: a non-finite bound (a model that diverged) is written as null, never an exception.
+    private static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+
     private static string ToJson(EvalResult r, LoadedModel loaded, RunConfig config, Dataset test, EvalArgs args, string? perTimePath, SampleQualityResult? quality)
     {
         var json = new JsonObject
@@ -159,11 +163,11 @@ public static class EvalAction
             ["timeSamples"] = r.TimeSamples,
             ["timeSteps"] = r.TimeSteps,
             ["seed"] = args.Seed,
-            ["bitsPerDim"] = r.BitsPerDim,
-            ["stdErr"] = r.StdErr,
-            ["recon"] = r.Recon,
-            ["prior"] = r.Prior,
-            ["diffusion"] = r.Diffusion,
+            ["bitsPerDim"] = Number(r.BitsPerDim),
+            ["stdErr"] = Number(r.StdErr),
+            ["recon"] = Number(r.Recon),
+            ["prior"] = Number(r.Prior),
+            ["diffusion"] = Number(r.Diffusion),
         };
         if (perTimePath is not null) json["perTime"] = perTimePath;
         if (quality is not null)
@@ -183,10 +187,10 @@ public static class EvalAction
 
     private static JsonObject Figures(QualityFigures f) => new()
     {
-        ["frechetDistance"] = f.FrechetDistance,
-        ["meanConfidence"] = f.MeanConfidence,
-        ["confidentShare"] = f.ConfidentShare,
-        ["classEntropyBits"] = f.ClassEntropyBits,
+        ["frechetDistance"] = Number(f.FrechetDistance),
+        ["meanConfidence"] = Number(f.MeanConfidence),
+        ["confidentShare"] = Number(f.ConfidentShare),
+        ["classEntropyBits"] = Number(f.ClassEntropyBits),
     };
 
     private static void WriteCsv(string path, double[] t, double[] integrand)
