@@ -22,6 +22,7 @@ public static class SampleAction
     {
         MallocSettings.KeepFreedMemory(); // activations reuse the heap instead of faulting fresh pages in every step (docs/performance.md)
         if (args.Out is { } requested) CheckPng(requested, "--out");
+        if (args.OutDir is { } dir && File.Exists(dir)) throw new UsageException($"--out-dir {dir}: is a file, not a folder");
         ConfigLimits.CheckSampleCount(args.Count, "--count"); // before the model is loaded: refused at once
 
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
@@ -38,6 +39,9 @@ public static class SampleAction
             throw new UsageException($"--guidance {args.Guidance}: the model in {loaded.Path} is not class-conditional");
         if (args.Trajectory && shape.Length != 3)
             throw new UsageException($"--trajectory needs image data; the model in {loaded.Path} draws vectors of shape [{string.Join(", ", shape)}]");
+
+        if (args.OutDir is not null && shape.Length != 3)
+            throw new UsageException($"--out-dir needs image data; the model in {loaded.Path} draws vectors of shape [{string.Join(", ", shape)}]");
 
         var kind = args.Sampler == SamplerChoice.Ddim ? SamplerKind.Ddim : SamplerKind.Ancestral;
         int steps = args.Steps ?? DefaultSteps(config, kind);
@@ -65,12 +69,21 @@ public static class SampleAction
         var samples = SampleWriter.Draw(loaded.Model, shape, args.Count, kind, options, labels, trajectory is null ? null : trajectory.Observe);
         if (context.Cancel.IsCancellationRequested) throw new OperationCanceledException(context.Cancel);
 
-        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        int columns = args.Columns ?? (int)Math.Ceiling(Math.Sqrt(args.Count));
-        SampleWriter.SaveGrid(output, samples, columns, config.Diffusion.Vocab);
-        context.Out.WriteLine($"wrote {output} ({clock.Elapsed.TotalSeconds:0.0} s)");
+        if (args.OutDir is { } eachDir)
+        {
+            var written = SampleWriter.SaveEach(Path.GetFullPath(eachDir), samples, options.FirstIndex, config.Diffusion.Vocab);
+            context.Out.WriteLine($"wrote {written.Count} PNGs to {Path.GetFullPath(eachDir)} ({Path.GetFileName(written[0])} … {Path.GetFileName(written[^1])})");
+        }
+        if (args.OutDir is null || args.Out is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+            int columns = args.Columns ?? (int)Math.Ceiling(Math.Sqrt(args.Count));
+            SampleWriter.SaveGrid(output, samples, columns, config.Diffusion.Vocab);
+            context.Out.WriteLine($"wrote {output} ({clock.Elapsed.TotalSeconds:0.0} s)");
+        }
         if (trajectory is not null && trajectoryPath is not null)
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(trajectoryPath)!);
             trajectory.Save(trajectoryPath, samples);
             context.Out.WriteLine($"wrote {trajectoryPath} (rows: samples; columns: t from 1 to 0, then the decoded sample)");
         }
