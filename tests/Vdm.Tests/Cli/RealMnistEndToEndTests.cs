@@ -25,8 +25,11 @@ public class RealMnistEndToEndTests(ITestOutputHelper output)
         var match = System.Text.RegularExpressions.Regex.Match(train.Out, @"test bits/dim: (\d+\.\d+)");
         Assert.True(match.Success, train.Out);
         double trainedBpd = double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        // The untrained network (ε̂ = z) scores about 16 bits/dim on MNIST; 30 steps must bring it clearly down.
-        Assert.True(trainedBpd < 13.0, $"test bits/dim after 30 steps: {trainedBpd}");
+        // The untrained network scores about 16 bits/dim. Measured after these 30 steps (tiny preset, 200 test examples):
+        // seed 3 9.16 (with 10 of its 30 steps lost to oneDNN NaNs on this CPU), seeds 1 and 2 8.68 and 8.63 (DNNL_MAX_CPU_ISA=AVX2, no
+        // step lost). 10.0 leaves ≥ 0.8 bits/dim of margin above them (the per-example spread gives ±0.42 on 200 examples,
+        // but a seed's figure is deterministic); a bound that stops falling, or a missing diffusion weight, stays near 16.
+        Assert.InRange(trainedBpd, 6.0, 10.0);
 
         var png = temp.Sub("grid.png");
         var sample = await CliHarness.Run("sample", run, "--count", "16", "--sampler", "ddim", "--steps", "20", "--out", png);
@@ -40,7 +43,7 @@ public class RealMnistEndToEndTests(ITestOutputHelper output)
         {
             var bpd = json.RootElement.GetProperty("bitsPerDim").GetDouble();
             output.WriteLine($"eval: {bpd:F4} bits/dim");
-            Assert.InRange(bpd, 0.5, 13.0);
+            Assert.InRange(bpd, 6.0, 10.0); // measured 9.11 for seed 3: the same model as above, fresh draws
         }
 
         var resume = await CliHarness.Run("train", "--run", run, "--resume", "--steps", "40");

@@ -54,7 +54,10 @@ public class TrainerTests(ITestOutputHelper output)
         var first = Run(seed: 5, steps: 300, data);
         double start = first.Take(10).Average(), end = first.TakeLast(20).Average();
         output.WriteLine($"bound: first 10 steps {start:F3}, last 20 steps {end:F3} bits/dim; true NLL {data.TrueBitsPerDim:F3}");
-        Assert.True(end < 0.5 * start, $"the bound fell only from {start:F3} to {end:F3} bits/dim in 300 steps");
+        // Measured (mean of the last 20 steps' bound, this setup, seeds 1-6): 3.85, 4.00, 3.67, 3.51, 3.91 (seed 5, the one
+        // used here), 3.90 bits/dim, from 9.4-10.0 at the start. 4.3 sits 0.3 above the worst seed and 0.39 above seed 5;
+        // the true NLL (0.25) is a floor the bound must not cross.
+        Assert.InRange(end, data.TrueBitsPerDim, 4.3);
 
         var second = Run(seed: 5, steps: 40, data);
         Assert.Equal(first.Take(40), second); // bit-identical, not approximately equal
