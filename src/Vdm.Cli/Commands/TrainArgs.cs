@@ -35,6 +35,8 @@ public sealed record TrainArgs
     public string? DataDir { get; init; }
     public bool Resume { get; init; }
     public bool ClassConditional { get; init; }
+    public DistributedMode? Distributed { get; init; }
+    public int? CommTimeout { get; init; }
 
     /// <summary>The options given with values that differ from a run's stored config: fixed once a run exists.
     /// Repeating a run's own values (the same command line plus --resume) is fine; only --steps, --minutes and
@@ -124,6 +126,8 @@ public sealed class TrainOptionSet
     public Option<string?> DataDir { get; } = Opt.Text("--data-dir", "Data cache folder (default: $VDM_DATA or ~/.cache/vdm)", "DIR");
     public Option<bool> Resume { get; } = Opt.Flag("--resume", "Continue the run in --run from its newest checkpoint");
     public Option<bool> ClassConditional { get; } = Opt.Flag("--class-conditional", "Condition on class labels (enables --class and --guidance when sampling)");
+    public Option<DistributedMode?> Distributed { get; } = DistributedOptions.Mode();
+    public Option<int?> CommTimeout { get; } = DistributedOptions.Timeout();
 
     public void AddTo(Command command)
     {
@@ -131,6 +135,7 @@ public sealed class TrainOptionSet
                  {
                      Preset, Dataset, Run, Steps, Minutes, BatchSize, LearningRate, WarmupSteps, Seed, Threads, Schedule, TimeSteps, Weighting, WeightingBias, Network,
                      Channels, Blocks, ChannelMultipliers, Attention, Dropout, Ema, EvalEvery, SampleEvery, CheckpointEvery, DataDir, Resume, ClassConditional,
+                     Distributed, CommTimeout,
                  })
             command.Add(option);
     }
@@ -164,5 +169,7 @@ public sealed class TrainOptionSet
         DataDir = parsed.GetValue(DataDir),
         Resume = parsed.GetValue(Resume),
         ClassConditional = parsed.GetValue(ClassConditional),
+        Distributed = parsed.GetValue(Distributed),
+        CommTimeout = parsed.GetValue(CommTimeout),
     };
 }

@@ -5,7 +5,9 @@ namespace Vdm.Training;
 /// <summary>What a run reports while it trains; the CLI renders these (the library prints nothing).</summary>
 public abstract record TrainingEvent;
 
-public sealed record StepEvent(StepResult Result, double ImagesPerSecond, TimeSpan Elapsed, TimeSpan? Eta, long TotalSteps) : TrainingEvent;
+/// <param name="ImagesPerSecond">Global: all processes of a data-parallel run together.</param>
+/// <param name="WorldSize">Processes training together.</param>
+public sealed record StepEvent(StepResult Result, double ImagesPerSecond, TimeSpan Elapsed, TimeSpan? Eta, long TotalSteps, int WorldSize = 1) : TrainingEvent;
 
 public sealed record EvalEvent(EvalResult Result, long Step) : TrainingEvent;
 
