@@ -101,7 +101,7 @@ internal sealed class CliJob : IDisposable
         return Process.ExitCode;
     }
 
-    public string Describe() => $"exit {Process.ExitCode}\nstdout:\n{Output}\nstderr:\n{Error}";
+    public string Describe() => $"exit {(Process.HasExited ? Process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "(running)")}\nstdout:\n{Output}\nstderr:\n{Error}";
 
     public void Dispose()
     {
