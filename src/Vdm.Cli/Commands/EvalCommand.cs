@@ -16,6 +16,7 @@ public sealed record EvalArgs
     public string? PerTime { get; init; }
     public bool Online { get; init; }
     public string? DataDir { get; init; }
+    public string? Shard { get; init; }
 }
 
 /// <summary><c>vdm eval RUN|CHECKPOINT</c>: the variational bound on the test split, term by term, in bits/dim.</summary>
@@ -33,10 +34,11 @@ public static class EvalCommand
         var perTime = Opt.Text("--per-time", "Also write the diffusion-loss integrand against t (.csv, or a .png plot)", "FILE");
         var online = Opt.Flag("--online", "Use the online weights instead of the EMA");
         var dataDir = Opt.Text("--data-dir", "Data cache folder", "DIR");
+        var shard = Opt.Text("--shard", "Evaluate only shard i of n of the examples into eval.shard-i-of-n.json next to the checkpoint, for `vdm merge` (default: from mpirun, srun, a Slurm array or a Kubernetes indexed job)", "i/n");
 
         var command = new Command("eval", "Evaluate the variational bound (bits/dim) on the test split");
         command.Add(source);
-        foreach (var option in new Option[] { examples, timeSamples, timeSteps, batchSize, seed, json, perTime, online, dataDir })
+        foreach (var option in new Option[] { examples, timeSamples, timeSteps, batchSize, seed, json, perTime, online, dataDir, shard })
             command.Add(option);
         CommandTree.SetHandler(command, context, parsed => EvalAction.Run(context, new EvalArgs
         {
@@ -50,6 +52,7 @@ public static class EvalCommand
             PerTime = parsed.GetValue(perTime),
             Online = parsed.GetValue(online),
             DataDir = parsed.GetValue(dataDir),
+            Shard = parsed.GetValue(shard),
         }));
         return command;
     }

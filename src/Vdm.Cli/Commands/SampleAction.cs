@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Vdm.Cli.Infrastructure;
 using Vdm.Diffusion;
+using Vdm.Distributed;
 using Vdm.Imaging;
 using Vdm.Sampling;
 using Vdm.Training;
@@ -22,6 +23,8 @@ public static class SampleAction
     {
         MallocSettings.KeepFreedMemory(); // activations reuse the heap instead of faulting fresh pages in every step (docs/performance.md)
         if (args.Out is { } requested) CheckPng(requested, "--out");
+        var shard = ShardSpec.Resolve(args.Shard);
+        if (shard is not null && args.Trajectory) throw new UsageException("--trajectory cannot be sharded: draw it in one process");
 
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
         var config = loaded.Config;
@@ -50,21 +53,32 @@ public static class SampleAction
             SampleDecoder = args.SampleDecoder,
             NumClasses = classes,
         };
+        // Sample i depends on (seed, i) only (SampleNoise), so a shard draws its range of indices and `vdm merge` puts them together.
+        var range = shard?.Of(args.Count) ?? BatchShard.For(0, 1, args.Count);
+        options = options with { FirstIndex = range.Start };
         using var scope = NewDisposeScope();
         Tensor? labels = classes == 0 ? null
-            : args.Class is { } c ? full(args.Count, c, ScalarType.Int64)
-            : arange(args.Count, ScalarType.Int64) % classes;
+            : args.Class is { } c ? full(range.Count, c, ScalarType.Int64)
+            : arange(range.Start, range.End, ScalarType.Int64) % classes;
         var trajectory = args.Trajectory ? new TrajectoryRecorder(steps, Math.Min(args.Count, TrajectoryRows), config.Diffusion.Vocab) : null;
 
         context.Out.WriteLine($"sampling {args.Count} with {SamplerName(kind)} ({steps} steps, seed {args.Seed}" +
                               (args.Class is { } cls ? $", class {cls}" : "") + (args.Guidance is > 0 ? $", guidance {args.Guidance}" : "") +
                               $") from {loaded.Path} (step {loaded.Step}, {(args.Online ? "online" : "EMA")} weights)");
         var clock = Stopwatch.StartNew();
-        var samples = SampleWriter.Draw(loaded.Model, shape, args.Count, kind, options, labels, trajectory is null ? null : trajectory.Observe);
+        var samples = SampleWriter.Draw(loaded.Model, shape, (int)range.Count, kind, options, labels, trajectory is null ? null : trajectory.Observe);
         if (context.Cancel.IsCancellationRequested) throw new OperationCanceledException(context.Cancel);
 
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         int columns = args.Columns ?? (int)Math.Ceiling(Math.Sqrt(args.Count));
+        if (shard is { } part)
+        {
+            var file = part.FileFor(output);
+            ShardSamples.Save(file, samples, part, args.Count, columns, config.Diffusion.Vocab,
+                $"{Path.GetFullPath(loaded.Path)}|{(args.Online ? "online" : "ema")}|{SamplerName(kind)}|{steps} steps|seed {args.Seed}|class {args.Class}|guidance {args.Guidance}|decoder {args.SampleDecoder}|out {output}");
+            context.Out.WriteLine($"wrote shard {part} (samples {range.Start}..{range.End - 1} of {args.Count}) to {file} ({clock.Elapsed.TotalSeconds:0.0} s); combine the shards with: vdm merge --out {output} {Path.ChangeExtension(output, null)}.shard-*-of-{part.Count}.json");
+            return ExitCodes.Success;
+        }
         SampleWriter.SaveGrid(output, samples, columns, config.Diffusion.Vocab);
         context.Out.WriteLine($"wrote {output} ({clock.Elapsed.TotalSeconds:0.0} s)");
         if (trajectory is not null && trajectoryPath is not null)

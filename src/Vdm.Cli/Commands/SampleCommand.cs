@@ -24,6 +24,7 @@ public sealed record SampleArgs
     public bool Trajectory { get; init; }
     public bool SampleDecoder { get; init; }
     public int? Columns { get; init; }
+    public string? Shard { get; init; }
 }
 
 /// <summary><c>vdm sample RUN|CHECKPOINT</c>: draw samples from a trained model and write them as a PNG grid.</summary>
@@ -49,10 +50,11 @@ public static class SampleCommand
         var trajectory = Opt.Flag("--trajectory", "Also write the reverse trajectory (z_t at evenly spaced steps) next to --out");
         var sampleDecoder = Opt.Flag("--sample-decoder", "Draw x from p(x|z_0) instead of taking its most likely value");
         var columns = Opt.Int("--columns", "Images per row of the grid (default: √count)", min: 1);
+        var shard = Opt.Text("--shard", "Draw only shard i of n of the samples into <out>.shard-i-of-n.json, for `vdm merge` (default: from mpirun, srun, a Slurm array or a Kubernetes indexed job)", "i/n");
 
         var command = new Command("sample", "Draw samples from a trained model into a PNG grid");
         command.Add(source);
-        foreach (var option in new Option[] { count, sampler, steps, seed, cls, guidance, online, output, trajectory, sampleDecoder, columns })
+        foreach (var option in new Option[] { count, sampler, steps, seed, cls, guidance, online, output, trajectory, sampleDecoder, columns, shard })
             command.Add(option);
         CommandTree.SetHandler(command, context, parsed => SampleAction.Run(context, new SampleArgs
         {
@@ -68,6 +70,7 @@ public static class SampleCommand
             Trajectory = parsed.GetValue(trajectory),
             SampleDecoder = parsed.GetValue(sampleDecoder),
             Columns = parsed.GetValue(columns),
+            Shard = parsed.GetValue(shard),
         }));
         return command;
     }
