@@ -38,9 +38,10 @@ public static class EvalCommand
 
         var command = new Command("eval", "Evaluate the variational bound (bits/dim) on the test split");
         command.Add(source);
-        foreach (var option in new Option[] { examples, timeSamples, timeSteps, batchSize, seed, json, perTime, online, dataDir, shard })
+        var device = DeviceOption.Create();
+        foreach (var option in new Option[] { examples, timeSamples, timeSteps, batchSize, seed, json, perTime, online, dataDir, shard, device })
             command.Add(option);
-        CommandTree.SetHandler(command, context, parsed => EvalAction.Run(context, new EvalArgs
+        CommandTree.SetHandler(command, context, parsed => EvalAction.Run(DeviceOption.Checked(context, parsed.GetValue(device)), new EvalArgs
         {
             Source = parsed.GetValue(source)!,
             Examples = parsed.GetValue(examples),

@@ -54,9 +54,10 @@ public static class SampleCommand
 
         var command = new Command("sample", "Draw samples from a trained model into a PNG grid");
         command.Add(source);
-        foreach (var option in new Option[] { count, sampler, steps, seed, cls, guidance, online, output, trajectory, sampleDecoder, columns, shard })
+        var device = DeviceOption.Create();
+        foreach (var option in new Option[] { count, sampler, steps, seed, cls, guidance, online, output, trajectory, sampleDecoder, columns, shard, device })
             command.Add(option);
-        CommandTree.SetHandler(command, context, parsed => SampleAction.Run(context, new SampleArgs
+        CommandTree.SetHandler(command, context, parsed => SampleAction.Run(DeviceOption.Checked(context, parsed.GetValue(device)), new SampleArgs
         {
             Source = parsed.GetValue(source)!,
             Count = parsed.GetValue(count) ?? 64,

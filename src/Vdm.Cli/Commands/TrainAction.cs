@@ -43,6 +43,7 @@ public static class TrainAction
         if (group.IsRoot()) CheckRunDirIsFree(runDir); // the data may have taken a while: check again right before creating it
 
         using var run = TrainingRun.Create(runDir, config, train, test, group);
+        if (group.Size > 1) context.Out.WriteLine($"all-reducing {run.Model.parameters().Sum(p => p.numel()) * 4 / 1e6:0.00} MB of gradients per step (global batch {config.Train.BatchSize}, {run.Trainer.Shard.Count} or so per process)");
         context.Out.WriteLine($"training {Describe(config)} on {config.Dataset} ({train.Count} train / {test.Count} test examples) into {run.Directory}");
         return Train(context, run);
     }

@@ -7,7 +7,8 @@ public abstract record TrainingEvent;
 
 /// <param name="ImagesPerSecond">Global: all processes of a data-parallel run together.</param>
 /// <param name="WorldSize">Processes training together.</param>
-public sealed record StepEvent(StepResult Result, double ImagesPerSecond, TimeSpan Elapsed, TimeSpan? Eta, long TotalSteps, int WorldSize = 1) : TrainingEvent;
+/// <param name="AllReduceSeconds">Time this process spent in the gradient all-reduce since the run (re)started.</param>
+public sealed record StepEvent(StepResult Result, double ImagesPerSecond, TimeSpan Elapsed, TimeSpan? Eta, long TotalSteps, int WorldSize = 1, double AllReduceSeconds = 0) : TrainingEvent;
 
 public sealed record EvalEvent(EvalResult Result, long Step) : TrainingEvent;
 

@@ -168,6 +168,7 @@ public sealed class TrainingRun : IDisposable
         long target = Math.Min(total, stopAtStep ?? long.MaxValue);
         var clock = Stopwatch.StartNew();
         long startStep = Step;
+        double allReduceAtStart = Trainer.AllReduceSeconds;
         string? lastCheckpoint = null, lastSamples = null;
         EvalResult? lastEval = null;
         bool budgetSpent = false;
@@ -184,7 +185,7 @@ public sealed class TrainingRun : IDisposable
             double seconds = clock.Elapsed.TotalSeconds;
             double rate = (Step - startStep) * Config.Train.BatchSize / Math.Max(seconds, 1e-9);
             TimeSpan? eta = Step > startStep ? TimeSpan.FromSeconds(seconds / (Step - startStep) * (target - Step)) : null;
-            progress?.Report(new StepEvent(result, rate, clock.Elapsed, eta, total, Group.Size));
+            progress?.Report(new StepEvent(result, rate, clock.Elapsed, eta, total, Group.Size, Trainer.AllReduceSeconds - allReduceAtStart));
             if (Step % Config.LogEvery == 0 || result.Skipped) LogStep(result, rate);
 
             if (Trainer.Diverged)

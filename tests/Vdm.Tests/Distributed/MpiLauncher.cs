@@ -44,9 +44,12 @@ internal sealed record MpiLauncher(string Name, string Path, string[] Options, s
     }
 
     /// <summary>The CLI alone, without a launcher.</summary>
-    public static CliJob StartAlone(params string[] args)
+    public static CliJob StartAlone(params string[] args) => StartAlone(new Dictionary<string, string>(), args);
+
+    public static CliJob StartAlone(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (k, v) in environment) info.Environment[k] = v;
         info.ArgumentList.Add("exec");
         info.ArgumentList.Add(CliDll());
         foreach (var a in args) info.ArgumentList.Add(a);
