@@ -153,8 +153,8 @@ internal sealed class MpiLibrary
         var buffer = new byte[8192]; // MPI_MAX_LIBRARY_VERSION_STRING is 256 (Open MPI) or 8192 (MPICH)
         if (version(buffer, out var length) != 0) return Family.ToString();
         var text = Encoding.UTF8.GetString(buffer, 0, Math.Clamp(length, 0, buffer.Length)).TrimEnd('\0');
-        var firstLine = text.Split('\n', 2)[0].Trim();
-        return firstLine.Split(',', 2)[0].Trim();
+        var firstLine = string.Join(' ', text.Split('\n', 2)[0].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return firstLine.Split(',', 2)[0].Trim(); // "Open MPI v4.1.4", "MPICH Version: 4.0.2"
     }
 
     /// <summary>dlopen with RTLD_GLOBAL: .NET's NativeLibrary opens libraries locally.</summary>
