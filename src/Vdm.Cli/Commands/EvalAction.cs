@@ -9,6 +9,7 @@ using Vdm.Data;
 using Vdm.Distributed;
 using Vdm.Evaluation;
 using Vdm.Imaging;
+using Vdm.Sampling;
 using Vdm.Training;
 using Vdm.Runtime;
 
@@ -34,11 +35,26 @@ public static class EvalAction
         var shard = ShardSpec.Resolve(args.Shard);
         if (shard is not null && args.PerTime is not null) throw new UsageException("--per-time cannot be sharded: compute it in one process");
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
+        foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm eval: warning: skipping checkpoint: {why}; using {loaded.Path}");
         var config = loaded.Config;
         using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, args.Json ? null : context.Out);
         if (!test.ExampleShape.SequenceEqual(config.Model.DataShape) || test.Vocab != config.Diffusion.Vocab)
             throw new UsageException($"{config.Dataset} test split has examples of shape [{string.Join(", ", test.ExampleShape)}] with {test.Vocab} levels; " +
                                      $"the model in {loaded.Path} expects [{string.Join(", ", config.Model.DataShape)}] with {config.Diffusion.Vocab}");
+
+        if (args.SampleQuality)
+        {
+            if (test.Labels is null || test.NumClasses < 2 || test.Images.dim() != 4)
+                throw new UsageException($"--sample-quality needs a labelled image dataset; {config.Dataset} is not one");
+            try
+            {
+                SampleQuality.CheckCount(args.QualitySamples, test.Count);
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                throw new UsageException($"--samples {args.QualitySamples}: {e.Message.Split(" (Parameter")[0]}");
+            }
+        }
 
         var options = new EvalOptions
         {
@@ -79,9 +95,28 @@ public static class EvalAction
                 WriteCsv(perTimePath, t, integrand);
         }
 
-        if (args.Json) context.Out.WriteLine(ToJson(result, loaded, config, test, args, perTimePath));
-        else PrintTable(context.Out, result, loaded, test, args, perTimePath);
+        SampleQualityResult? quality = args.SampleQuality ? ScoreSamples(context, args, loaded, test) : null;
+
+        if (args.Json) context.Out.WriteLine(ToJson(result, loaded, config, test, args, perTimePath, quality));
+        else PrintTable(context.Out, result, loaded, test, args, perTimePath, quality);
         return ExitCodes.Success;
+    }
+
+    /// <summary>Draws the samples and scores them and as many real test images with the dataset's classifier.</summary>
+    private static SampleQualityResult ScoreSamples(CliContext context, EvalArgs args, LoadedModel loaded, Dataset test)
+    {
+        var log = args.Json ? null : context.Out;
+        using var train = DataAccess.Load(loaded.Config.Dataset, SplitNames.Train, args.DataDir, log);
+        var (classifier, info) = ClassifierStore.LoadOrTrain(train, test, DataCache.DefaultRoot(args.DataDir), progress: log is null ? null : log.WriteLine);
+        using (classifier)
+        {
+            int steps = args.QualitySteps ?? loaded.Config.SampleSteps;
+            log?.WriteLine($"drawing {args.QualitySamples} samples (DDIM, {steps} steps, seed {args.Seed})");
+            var progress = PlainProgress(context.Out, args.QualitySamples);
+            using var samples = SampleQuality.Draw(loaded.Model, loaded.Config.Model.DataShape, args.QualitySamples, SamplerKind.Ddim, steps, args.Seed,
+                progress: log is null ? null : done => progress.Report(done));
+            return SampleQuality.Score(classifier, samples, test, info.TestAccuracy);
+        }
     }
 
     /// <summary>A line at each quarter of the examples, for logs (long evaluations are otherwise silent).</summary>
@@ -111,7 +146,7 @@ public static class EvalAction
         return result!;
     }
 
-    private static void PrintTable(TextWriter output, EvalResult r, LoadedModel loaded, Dataset test, EvalArgs args, string? perTimePath)
+    private static void PrintTable(TextWriter output, EvalResult r, LoadedModel loaded, Dataset test, EvalArgs args, string? perTimePath, SampleQualityResult? quality)
     {
         var time = r.TimeSteps is int steps ? $"discrete time, T = {steps}" : "continuous time";
         output.WriteLine($"{test.Name} {test.Split}: {r.Examples} examples, {r.TimeSamples} time sample{(r.TimeSamples == 1 ? "" : "s")} each, {time}");
@@ -121,9 +156,18 @@ public static class EvalAction
         output.WriteLine($"  diffusion  {Format.Bpd(r.Diffusion)} bits/dim");
         output.WriteLine($"  total      {Format.Bpd(r.BitsPerDim)} ± {Format.Bpd(r.StdErr)} bits/dim (± one standard error over examples)");
         if (perTimePath is not null) output.WriteLine($"diffusion integrand against t: {perTimePath}");
+        if (quality is null) return;
+        output.WriteLine($"sample quality: {SampleQualityResult.MetricName}; classifier test accuracy {quality.ClassifierAccuracy:P2}");
+        output.WriteLine($"  {"",-22} {"FD",8} {"confidence",11} {"> 0.9",7} {"class entropy",14}");
+        foreach (var (name, f) in new[] { ($"{quality.Count} samples", quality.Samples), ($"{quality.Count} real test images", quality.RealImages) })
+            output.WriteLine($"  {name,-22} {f.FrechetDistance,8:F2} {f.MeanConfidence,11:F3} {f.ConfidentShare,7:P0} {f.ClassEntropyBits,9:F3} bits");
+        output.WriteLine($"  (both against the other {quality.ReferenceImages} test images)");
     }
 
-    private static string ToJson(EvalResult r, LoadedModel loaded, RunConfig config, Dataset test, EvalArgs args, string? perTimePath)
+    // JSON has no NaN or infinity: a non-finite bound (a model that diverged) is written as null, never an exception.
+    private static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+
+    private static string ToJson(EvalResult r, LoadedModel loaded, RunConfig config, Dataset test, EvalArgs args, string? perTimePath, SampleQualityResult? quality)
     {
         var json = new JsonObject
         {
@@ -136,15 +180,35 @@ public static class EvalAction
             ["timeSamples"] = r.TimeSamples,
             ["timeSteps"] = r.TimeSteps,
             ["seed"] = args.Seed,
-            ["bitsPerDim"] = r.BitsPerDim,
-            ["stdErr"] = r.StdErr,
-            ["recon"] = r.Recon,
-            ["prior"] = r.Prior,
-            ["diffusion"] = r.Diffusion,
+            ["bitsPerDim"] = Number(r.BitsPerDim),
+            ["stdErr"] = Number(r.StdErr),
+            ["recon"] = Number(r.Recon),
+            ["prior"] = Number(r.Prior),
+            ["diffusion"] = Number(r.Diffusion),
         };
         if (perTimePath is not null) json["perTime"] = perTimePath;
+        if (quality is not null)
+        {
+            json["sampleQuality"] = new JsonObject
+            {
+                ["metric"] = SampleQualityResult.MetricName,
+                ["samples"] = quality.Count,
+                ["classifierAccuracy"] = quality.ClassifierAccuracy,
+                ["referenceImages"] = quality.ReferenceImages,
+                ["sampled"] = Figures(quality.Samples),
+                ["real"] = Figures(quality.RealImages),
+            };
+        }
         return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
+
+    private static JsonObject Figures(QualityFigures f) => new()
+    {
+        ["frechetDistance"] = Number(f.FrechetDistance),
+        ["meanConfidence"] = Number(f.MeanConfidence),
+        ["confidentShare"] = Number(f.ConfidentShare),
+        ["classEntropyBits"] = Number(f.ClassEntropyBits),
+    };
 
     private static void WriteCsv(string path, double[] t, double[] integrand)
     {

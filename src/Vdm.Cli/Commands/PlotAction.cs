@@ -24,7 +24,7 @@ public static class PlotAction
         if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"{runDir}: no such run folder");
         var config = TrainingRun.ReadConfig(runDir);
         var folder = new RunFolder(runDir);
-        var records = ReadMetrics(folder.MetricsPath);
+        var records = ReadMetrics(context, folder.MetricsPath);
         var outDir = Path.GetFullPath(output ?? Path.Combine(runDir, "plots"));
         if (File.Exists(outDir)) throw new UsageException($"--out {outDir}: is a file, not a folder");
 
@@ -85,12 +85,13 @@ public static class PlotAction
 
     private sealed record MetricRecord(string Kind, long Step, Dictionary<string, double> Values);
 
-    private static List<MetricRecord> ReadMetrics(string path)
+    private static List<MetricRecord> ReadMetrics(CliContext context, string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file (has the run logged anything yet?)", path);
         try
         {
-            return MetricsLog.Read(path).Select(r => new MetricRecord(r.Kind, r.Step, r.Values)).ToList();
+            return MetricsLog.Read(path, (line, why) => context.Error.WriteLine($"vdm plot: warning: {path}: skipping unreadable line {line}: {why}"))
+                .Select(r => new MetricRecord(r.Kind, r.Step, r.Values)).ToList();
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

@@ -23,10 +23,12 @@ public static class SampleAction
     {
         MallocSettings.KeepFreedMemory(); // activations reuse the heap instead of faulting fresh pages in every step (docs/performance.md)
         if (args.Out is { } requested) CheckPng(requested, "--out");
+        ConfigLimits.CheckSampleCount(args.Count, "--count"); // before the model is loaded: refused at once
         var shard = ShardSpec.Resolve(args.Shard);
         if (shard is not null && args.Trajectory) throw new UsageException("--trajectory cannot be sharded: draw it in one process");
 
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
+        foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm sample: warning: skipping checkpoint: {why}; using {loaded.Path}");
         var config = loaded.Config;
         var shape = config.Model.DataShape;
         int classes = config.Model.NumClasses;

@@ -3,8 +3,8 @@ using Vdm.Cli.Rendering;
 using Vdm.Data;
 using Vdm.Distributed;
 using Vdm.Networks;
-using Vdm.Training;
 using Vdm.Runtime;
+using Vdm.Training;
 
 namespace Vdm.Cli.Commands;
 
@@ -88,6 +88,7 @@ public static class TrainAction
     private static int Train(CliContext context, TrainingRun run)
     {
         MallocSettings.KeepFreedMemory(); // activations reuse the heap instead of faulting fresh pages in every step (docs/performance.md)
+        if (ConvolutionBackend.Result is { OneDnnWrong: true } check) context.Out.WriteLine($"note: convolutions: {check.Describe()}");
         // Open MPI gives each rank a terminal: a data-parallel run logs plain lines (cluster logs are files anyway).
         var renderer = context.Interactive && run.Group.Size == 1 ? (ITrainingRenderer)new LiveTrainingRenderer(context) : new PlainTrainingRenderer(context, run.Config.LogEvery);
         TrainingSummary summary;
@@ -100,8 +101,9 @@ public static class TrainAction
         var output = context.Out;
         if (summary.Diverged)
         {
-            context.Error.WriteLine($"vdm train: training diverged at step {summary.Step} (non-finite loss or gradients); last checkpoint: {summary.LastCheckpoint ?? "none"}");
-            return ExitCodes.Failure;
+            // Exit 2 (issue 13): the settings (learning rate, data) cannot train this model; the last good state is saved.
+            context.Error.WriteLine($"vdm train: training diverged at step {summary.Step} (non-finite loss, gradients or weights in {run.Trainer.NonFiniteInARow} steps in a row; all rolled back); last good checkpoint: {summary.LastCheckpoint ?? "none"}");
+            return ExitCodes.Usage;
         }
         if (summary.Cancelled)
         {

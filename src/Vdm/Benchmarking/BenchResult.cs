@@ -49,7 +49,7 @@ public sealed record ModelSummary(
 
 public sealed record EnvironmentInfo(
     string CpuModel, string[] CpuFeatures, int LogicalCpus, int Threads, int InteropThreads, string OmpWaitPolicy, bool MallocKeepsFreedMemory,
-    double LoadAverage, string Libtorch, string TorchSharp, string Dotnet, string Os);
+    double LoadAverage, string Libtorch, string TorchSharp, string Dotnet, string Os, string Convolutions);
 
 /// <summary>Analytic FLOPs (see <see cref="FlopCounter.Convention"/>).</summary>
 public sealed record FlopSummary(

@@ -207,5 +207,5 @@ public static class BenchRunner
     private static EnvironmentInfo Environment() => new(
         ProcessStats.CpuModel(), ProcessStats.CpuFeatures(), System.Environment.ProcessorCount, get_num_threads(), get_num_interop_threads(),
         OpenMpSettings.WaitPolicy ?? "default", MallocSettings.Applied, ProcessStats.LoadAverage(), __version__, typeof(Tensor).Assembly.GetName().Version?.ToString() ?? "unknown",
-        RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription);
+        RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription, ConvolutionBackend.EnsureCorrect().Describe());
 }

@@ -26,16 +26,36 @@ public static class Compression
         return MaybeGunzip(new NamedContent(Path.GetFileName(path), bytes));
     }
 
-    /// <summary>Decompresses <paramref name="content"/> if it starts with the gzip magic; otherwise returns it as is.</summary>
-    public static NamedContent MaybeGunzip(NamedContent content)
+    /// <summary>Reads a file's bytes as they are on disk (compressed or not), naming the file in any error.</summary>
+    public static NamedContent ReadRaw(string path)
+    {
+        try
+        {
+            return new NamedContent(Path.GetFileName(path), File.ReadAllBytes(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataFormatException(Path.GetFileName(path), $"cannot read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Decompresses <paramref name="content"/> if it starts with the gzip magic; otherwise returns it as is. With
+    /// <paramref name="declaredLength"/>, the decompressed bytes are checked as soon as they arrive: it receives the
+    /// bytes decompressed so far and returns the total length their header declares, or −1 while it needs more
+    /// bytes (it throws <see cref="DataFormatException"/> for a bad header). Decompression stops at the declared
+    /// length, so a small file that inflates to gigabytes costs no more memory than what its header declares.
+    /// </summary>
+    public static NamedContent MaybeGunzip(NamedContent content, Func<ReadOnlySpan<byte>, long>? declaredLength = null)
     {
         if (!IsGzip(content.Bytes)) return content;
         try
         {
             using var input = new MemoryStream(content.Bytes, writable: false);
             using var gzip = new GZipStream(input, CompressionMode.Decompress);
-            using var output = new MemoryStream(GuessSize(content.Bytes));
-            CopyCapped(gzip, output, content.Name);
+            using var output = new MemoryStream(declaredLength is null ? GuessSize(content.Bytes) : 0);
+            if (declaredLength is null) CopyCapped(gzip, output, content.Name);
+            else CopyDeclared(gzip, output, content.Name, declaredLength, content.Bytes.Length);
             return content with { Bytes = output.Length == output.Capacity ? output.GetBuffer() : output.ToArray() };
         }
         catch (InvalidDataException e)
@@ -102,6 +122,33 @@ public static class Compression
             if (target.Length + read > MaxEntryBytes) throw new DataFormatException(name, $"decompresses to more than {MaxEntryBytes} bytes");
             target.Write(chunk, 0, read);
         }
+    }
+
+    private static void CopyDeclared(Stream source, MemoryStream target, string name, Func<ReadOnlySpan<byte>, long> declaredLength, long compressedLength)
+    {
+        var chunk = new byte[81920];
+        long limit = -1;
+        int read;
+        while ((read = source.Read(chunk, 0, limit < 0 ? 64 : (int)Math.Min(chunk.Length, limit + 1 - target.Length))) > 0)
+        {
+            target.Write(chunk, 0, read);
+            if (limit < 0)
+            {
+                limit = declaredLength(target.GetBuffer().AsSpan(0, (int)target.Length));
+                if (limit > MaxEntryBytes) throw new DataFormatException(name, $"declares {limit} bytes, more than the {MaxEntryBytes} accepted");
+                // The exact size, unless the header declares far more than the file could inflate to (then grow with the data).
+                if (limit >= 0 && target.Capacity < limit) target.Capacity = (int)Math.Min(limit, Math.Min(compressedLength * 1032, 1L << 26));
+            }
+            if (limit >= 0 && target.Length > limit)
+                throw new DataFormatException(name, $"extra data: decompresses to more than the {limit} bytes its header declares");
+            if (limit >= 0 && target.Length == limit)
+            {
+                // Exactly the declared bytes: one more read must find the end (and checks the gzip CRC and length).
+                if (source.Read(chunk, 0, 1) > 0) throw new DataFormatException(name, $"extra data: decompresses to more than the {limit} bytes its header declares");
+                return;
+            }
+        }
+        if (limit < 0) declaredLength(target.GetBuffer().AsSpan(0, (int)target.Length)); // too short for a header: its own error
     }
 
     /// <summary>Largest entry or decompressed file accepted (real MNIST and CIFAR-10 files are far below it).</summary>

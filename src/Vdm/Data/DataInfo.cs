@@ -29,6 +29,7 @@ public sealed record DataInfo
     public static DataInfo Inspect(string name, DataOptions? options = null, bool load = false, bool hash = true)
     {
         var spec = DatasetCatalog.Resolve(name);
+        if (spec.Folder is not null && !Directory.Exists(spec.Folder)) throw new DirectoryNotFoundException($"{spec.Folder}: no such folder");
         var cacheFolder = spec.Folder ?? DataCache.FromOptions(options).FolderFor(spec);
         var folders = spec.Folder is not null
             ? new List<(string, string)> { ("folder", spec.Folder) }

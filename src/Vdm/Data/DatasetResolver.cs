@@ -165,6 +165,41 @@ public static class DatasetResolver
             Options.Progress?.Report($"{Spec.Name}/{Split}: {attempt}");
         }
 
+        /// <summary>The first located file whose checksum differs from the catalogue's, with why; null when all match or none is known.</summary>
+        private (string Path, string Why)? Mismatch(LocatedData located)
+        {
+            if (Spec.Folder is not null) return null; // a user's own folder: no catalogue checksum applies
+            foreach (var path in located.Paths)
+            {
+                var name = Path.GetFileName(path);
+                try
+                {
+                    if (Spec.Npm is { Sha256: { } npmSha } npm && name == npm.TarballName)
+                    {
+                        var actual = Checksums.Sha256File(path);
+                        if (!Checksums.Same(npmSha, actual)) return (path, $"checksum mismatch: SHA-256 {actual}, the catalogue says {npmSha}");
+                        continue;
+                    }
+                    var file = Spec.Files.FirstOrDefault(f => f.FileName == name || f.FileName == name + ".gz" || f.FileName + ".gz" == name);
+                    var baseName = name.EndsWith(".gz", StringComparison.Ordinal) ? name[..^3] : name;
+                    // Any of: the download's SHA-256, a system package's re-compressed copy, the decompressed content's.
+                    var whole = new[] { file?.Sha256, Spec.SystemFileSha256.GetValueOrDefault(name) }.OfType<string>().ToList();
+                    var raw = file?.RawSha256 ?? Spec.RawSha256.GetValueOrDefault(baseName);
+                    if (file is null || !file.HasChecksum) continue; // nothing known to check against
+                    var sha = Checksums.Sha256File(path);
+                    if (whole.Any(w => Checksums.Same(w, sha))) continue;
+                    if (raw is not null && Checksums.Same(raw, Checksums.RawSha256File(path))) continue;
+                    if (whole.Count == 0 && raw is null && Checksums.Same(file!.Md5, Checksums.Md5File(path))) continue;
+                    return (path, $"checksum mismatch: SHA-256 {sha}, the catalogue says {whole.FirstOrDefault() ?? raw ?? $"MD5 {file?.Md5}"}");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or DataFormatException)
+                {
+                    return (path, $"cannot verify: {e.Message}");
+                }
+            }
+            return null;
+        }
+
         public DatasetNotFoundException NotFound() => new(Spec.Name, Split, attempts.ToList());
 
         /// <summary>Loads the split from <paramref name="folder"/> if its files are there and valid.</summary>
@@ -175,6 +210,15 @@ public static class DatasetResolver
             if (located is null)
             {
                 Fail(step, folder, reason);
+                return null;
+            }
+
+            // Files of a catalogue dataset are checked against the catalogue's checksums when they are loaded, not only
+            // when downloaded: a damaged or substituted file in the cache or a system folder is skipped (and the cache
+            // copy re-fetched), never loaded silently.
+            if (Mismatch(located) is { } mismatch)
+            {
+                Fail(step, mismatch.Path, mismatch.Why);
                 return null;
             }
 

@@ -33,6 +33,9 @@ public static class Downloader
             using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timer.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode) throw new DownloadException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
             var expectedLength = response.Content.Headers.ContentLength;
+            // The catalogue's known size bounds the transfer: a server (or a man in the middle) cannot fill the disk.
+            if (file.Size is { } known && expectedLength is { } declared && declared != known)
+                throw new DownloadException($"the server announces {declared} bytes, the catalogue knows this file as {known} bytes");
 
             using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             using var md5 = file.Md5 is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.MD5);
@@ -46,6 +49,8 @@ public static class Downloader
                     timer.CancelAfter(timeout); // the timeout bounds each wait for data, not the whole transfer
                     var read = await input.ReadAsync(buffer, timer.Token).ConfigureAwait(false);
                     if (read == 0) break;
+                    if (file.Size is { } size && received + read > size)
+                        throw new DownloadException($"more than the {size} bytes the catalogue knows for this file");
                     sha256.AppendData(buffer, 0, read);
                     md5?.AppendData(buffer, 0, read);
                     await output.WriteAsync(buffer.AsMemory(0, read), timer.Token).ConfigureAwait(false);

@@ -18,12 +18,12 @@ public static class IdxReader
     /// <summary>Images as uint8 [N, 1, H, W]. With <paramref name="transpose"/> (EMNIST, which stores each
     /// image transposed) every image is transposed, so the result is [N, 1, W_file, H_file].</summary>
     public static Tensor ReadImages(string path, bool transpose = false) =>
-        ReadImages(Compression.ReadMaybeGzip(path), transpose);
+        ReadImages(Compression.ReadRaw(path), transpose);
 
     /// <inheritdoc cref="ReadImages(string, bool)"/>
     public static Tensor ReadImages(NamedContent content, bool transpose = false)
     {
-        var raw = Compression.MaybeGunzip(content);
+        var raw = Compression.MaybeGunzip(content, DeclaredLength(content.Name, rank: 3));
         var dims = ParseHeader(raw, rank: 3);
         long n = dims[0], rows = dims[1], cols = dims[2];
         if (rows == 0 || cols == 0) throw new DataFormatException(raw.Name, $"empty image size {rows}x{cols}");
@@ -37,12 +37,12 @@ public static class IdxReader
     }
 
     /// <summary>Labels as int64 [N].</summary>
-    public static Tensor ReadLabels(string path) => ReadLabels(Compression.ReadMaybeGzip(path));
+    public static Tensor ReadLabels(string path) => ReadLabels(Compression.ReadRaw(path));
 
     /// <inheritdoc cref="ReadLabels(string)"/>
     public static Tensor ReadLabels(NamedContent content)
     {
-        var raw = Compression.MaybeGunzip(content);
+        var raw = Compression.MaybeGunzip(content, DeclaredLength(content.Name, rank: 1));
         var dims = ParseHeader(raw, rank: 1);
         var labels = new long[dims[0]];
         var data = raw.Bytes.AsSpan(HeaderLength(1));
@@ -53,8 +53,8 @@ public static class IdxReader
     /// <summary>Reads an image file and its label file into a <see cref="Dataset"/>.</summary>
     public static Dataset LoadDataset(string imagesPath, string labelsPath, string name, string split, IdxOptions? options = null) =>
         LoadDataset(
-            Compression.ReadMaybeGzip(imagesPath),
-            Compression.ReadMaybeGzip(labelsPath),
+            Compression.ReadRaw(imagesPath),
+            Compression.ReadRaw(labelsPath),
             name,
             split,
             $"{imagesPath} + {Path.GetFileName(labelsPath)}",
@@ -93,29 +93,49 @@ public static class IdxReader
 
     private static int HeaderLength(int rank) => 4 + 4 * rank;
 
+    /// <summary>
+    /// For <see cref="Compression.MaybeGunzip"/>: the total length the header declares, checked as soon as its bytes
+    /// are decompressed (−1 while the header is incomplete), so a gzip bomb stops at its first bytes.
+    /// </summary>
+    private static Func<ReadOnlySpan<byte>, long> DeclaredLength(string name, int rank) => head =>
+    {
+        if (head.Length < HeaderLength(rank) && (head.Length < 4 || head[..4].SequenceEqual(rank == 3 ? "\0\0\u0008\u0003"u8 : "\0\0\u0008\u0001"u8))) return -1;
+        return ParseDims(head, name, rank, out _);
+    };
+
     /// <summary>Validates magic, rank and total length; returns the dimensions.</summary>
     private static long[] ParseHeader(NamedContent raw, int rank)
     {
-        var bytes = raw.Bytes;
+        long expected = ParseDims(raw.Bytes, raw.Name, rank, out var dims);
+        if (raw.Bytes.Length < expected)
+            throw new DataFormatException(raw.Name, $"truncated: expected {expected} bytes, found {raw.Bytes.Length}");
+        if (raw.Bytes.Length > expected)
+            throw new DataFormatException(raw.Name, $"extra data: expected {expected} bytes, found {raw.Bytes.Length}");
+        return dims;
+    }
+
+    /// <summary>Validates magic, rank and sizes; returns the total length (header and data) they declare.</summary>
+    private static long ParseDims(ReadOnlySpan<byte> bytes, string name, int rank, out long[] dims)
+    {
         var expectedMagic = rank == 3 ? ImagesMagic : LabelsMagic;
         var what = rank == 3 ? "images" : "labels";
         if (bytes.Length < 4)
-            throw new DataFormatException(raw.Name, $"truncated: {bytes.Length} bytes, too short for an IDX header");
+            throw new DataFormatException(name, $"truncated: {bytes.Length} bytes, too short for an IDX header");
         var magic = BinaryPrimitives.ReadInt32BigEndian(bytes);
         if (bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08)
-            throw new DataFormatException(raw.Name, $"bad magic 0x{magic:X8}: expected 0x{expectedMagic:X8} (IDX unsigned-byte {what}, rank {rank})");
+            throw new DataFormatException(name, $"bad magic 0x{magic:X8}: expected 0x{expectedMagic:X8} (IDX unsigned-byte {what}, rank {rank})");
         if (bytes[3] != rank)
-            throw new DataFormatException(raw.Name, $"wrong rank {bytes[3]} (magic 0x{magic:X8}): {what} must have rank {rank} (magic 0x{expectedMagic:X8})");
+            throw new DataFormatException(name, $"wrong rank {bytes[3]} (magic 0x{magic:X8}): {what} must have rank {rank} (magic 0x{expectedMagic:X8})");
         var header = HeaderLength(rank);
         if (bytes.Length < header)
-            throw new DataFormatException(raw.Name, $"truncated: {bytes.Length} bytes, too short for a rank-{rank} IDX header of {header} bytes");
+            throw new DataFormatException(name, $"truncated: {bytes.Length} bytes, too short for a rank-{rank} IDX header of {header} bytes");
 
-        var dims = new long[rank];
+        dims = new long[rank];
         long expected = header;
         for (var d = 0; d < rank; d++)
         {
-            dims[d] = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * d));
-            if (dims[d] < 0) throw new DataFormatException(raw.Name, $"negative size {dims[d]} in dimension {d}");
+            dims[d] = BinaryPrimitives.ReadInt32BigEndian(bytes[(4 + 4 * d)..]);
+            if (dims[d] < 0) throw new DataFormatException(name, $"negative size {dims[d]} in dimension {d}");
         }
 
         // Each size is below 2^31, so a product above 2^40 cannot be a real file; stop before it overflows.
@@ -123,14 +143,9 @@ public static class IdxReader
         foreach (var size in dims)
         {
             count *= size;
-            if (count > 1L << 40) throw new DataFormatException(raw.Name, $"implausible sizes [{string.Join(", ", dims)}]");
+            if (count > 1L << 40) throw new DataFormatException(name, $"implausible sizes [{string.Join(", ", dims)}]");
         }
 
-        expected += count;
-        if (bytes.Length < expected)
-            throw new DataFormatException(raw.Name, $"truncated: expected {expected} bytes, found {bytes.Length}");
-        if (bytes.Length > expected)
-            throw new DataFormatException(raw.Name, $"extra data: expected {expected} bytes, found {bytes.Length}");
-        return dims;
+        return expected + count;
     }
 }

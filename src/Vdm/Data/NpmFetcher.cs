@@ -24,7 +24,8 @@ public static class NpmFetcher
         var work = Directory.CreateTempSubdirectory("vdm-npm-");
         try
         {
-            await RunAsync(npm, ["pack", package.Spec], work.FullName, timeout, cancellationToken).ConfigureAwait(false);
+            // --ignore-scripts: packing runs no lifecycle script of the package (a registry package is untrusted code).
+            await RunAsync(npm, ["pack", package.Spec, "--ignore-scripts"], work.FullName, timeout, cancellationToken).ConfigureAwait(false);
             var tarball = Path.Combine(work.FullName, package.TarballName);
             if (!File.Exists(tarball))
             {
@@ -84,6 +85,10 @@ public static class NpmFetcher
             UseShellExecute = false,
         };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        // Only what npm needs to find itself, node and the registry: no other secret of the caller's environment.
+        var kept = start.Environment.Where(e => KeptVariable(e.Key)).ToList();
+        start.Environment.Clear();
+        foreach (var (key, value) in kept) start.Environment[key] = value;
 
         using var process = new Process { StartInfo = start };
         try
@@ -126,6 +131,12 @@ public static class NpmFetcher
             throw new DownloadException($"'{Path.GetFileName(fileName)} {string.Join(' ', arguments)}' exited with code {process.ExitCode}{(detail.Length > 0 ? ": " + detail : "")}");
         }
     }
+
+    private static bool KeptVariable(string name) =>
+        name is "PATH" or "HOME" or "USERPROFILE" or "APPDATA" or "SYSTEMROOT" or "TEMP" or "TMP" or "TMPDIR" or "LANG" or "NODE_EXTRA_CA_CERTS" or "SSL_CERT_FILE" or "SSL_CERT_DIR"
+        || name.Equals("HTTP_PROXY", StringComparison.OrdinalIgnoreCase) || name.Equals("HTTPS_PROXY", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("NO_PROXY", StringComparison.OrdinalIgnoreCase)
+        || (name.StartsWith("npm_config_", StringComparison.OrdinalIgnoreCase) && !name.Contains("token", StringComparison.OrdinalIgnoreCase) && !name.Contains("auth", StringComparison.OrdinalIgnoreCase));
 
     private static string LastLines(string text, int count) =>
         string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(count));

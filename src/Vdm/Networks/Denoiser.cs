@@ -1,4 +1,5 @@
 using TorchSharp;
+using Vdm.Runtime;
 using static TorchSharp.torch;
 
 namespace Vdm.Networks;
@@ -11,6 +12,7 @@ public abstract class Denoiser : nn.Module
 {
     protected Denoiser(string name) : base(name)
     {
+        ConvolutionBackend.EnsureCorrect(); // once per process: wrong oneDNN convolution gradients on some CPUs
     }
 
     /// <summary>What the raw output stands for.</summary>

@@ -113,10 +113,16 @@ public static class Checkpoint
     /// <summary>Reads and verifies a checkpoint file (magic, version, length, payload checksum); also returns the config hash of its header.</summary>
     public static BinaryReader OpenVerified(string path, out byte[] configHash)
     {
+        // A FIFO would block the open and a device (a link to /dev/zero) would be read without end: regular files only.
+        if (FileKind.IsSpecial(path, out var kind)) throw new CheckpointException($"{path}: is a {kind}, not a checkpoint file");
         byte[] data;
         try
         {
-            data = File.ReadAllBytes(path);
+            // Read exactly the size the file had when opened: memory is bounded by the file, whatever it declares.
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (file.Length > Array.MaxLength) throw new CheckpointException($"{path}: {file.Length} bytes, larger than any checkpoint this build writes");
+            data = new byte[file.Length];
+            file.ReadExactly(data);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OutOfMemoryException)
         {
@@ -166,6 +172,15 @@ public static class Checkpoint
 
     private static string Short(byte[] hash) => Convert.ToHexStringLower(hash)[..12];
 
+    /// <summary>Throws <see cref="CheckpointException"/> when the checkpoint's header was made for another model than <paramref name="expected"/>.</summary>
+    public static void CheckConfigHash(string path, RunConfig expected)
+    {
+        using var reader = OpenVerified(path, out var headerHash);
+        var expectedHash = ConfigHash(expected);
+        if (!headerHash.AsSpan().SequenceEqual(expectedHash))
+            throw new CheckpointException($"{path}: the checkpoint was made for a different model or data config than config.json (config hash {Short(headerHash)}, expected {Short(expectedHash)})");
+    }
+
     /// <summary>Restores a trainer (model, EMA, optimiser, RNG states, step) from a checkpoint made with the same config.</summary>
     public static void Restore(string path, RunConfig expected, Trainer trainer)
     {
@@ -189,14 +204,18 @@ public static class Checkpoint
                 shadow.Load(reader);
             }
             trainer.Optimizer.load_state_dict(reader);
-            using var generatorState = TensorExtensionMethods.Load(reader);
+            // Loaded into tensors of the expected type and shape: Tensor.Load compares the stored dtype and shape with
+            // them before it reads or allocates anything, so a forged shape (2^40 bytes) is refused, not allocated.
+            using var generatorState = trainer.Generator.get_state();
+            generatorState.Load(reader);
             trainer.Generator.set_state(generatorState);
-            using var globalState = TensorExtensionMethods.Load(reader);
+            using var globalState = get_rng_state();
+            globalState.Load(reader);
             set_rng_state(globalState);
             if (reader.BaseStream.Position != reader.BaseStream.Length)
                 throw new CheckpointException($"{path}: {reader.BaseStream.Length - reader.BaseStream.Position} unexpected bytes after the optimiser and RNG states");
         }
-        catch (Exception e) when (e is ArgumentException or EndOfStreamException or InvalidOperationException or IOException or FormatException)
+        catch (Exception e) when (e is ArgumentException or EndOfStreamException or InvalidOperationException or IOException or FormatException or NotImplementedException or OverflowException)
         {
             throw new CheckpointException($"{path}: does not match this model: {e.Message}", e);
         }
@@ -205,22 +224,56 @@ public static class Checkpoint
         foreach (var (name, shadow) in trainer.Ema.Shadows) ThrowIfNonFinite(shadow, $"EMA of '{name}'", path, loading: true);
     }
 
-    /// <summary>Loads a model for sampling or evaluation from a run folder (its newest valid checkpoint) or a checkpoint file.</summary>
+    /// <summary>
+    /// Loads a model for sampling or evaluation from a run folder (its newest valid checkpoint) or a checkpoint file.
+    /// A run that is training prunes old checkpoints: one removed while it is read is reported in
+    /// <see cref="LoadedModel.Skipped"/> and the next newest is used.
+    /// </summary>
     public static LoadedModel LoadModel(string runDirOrCheckpoint, bool ema = true)
     {
-        string path = Directory.Exists(runDirOrCheckpoint)
-            ? RunFolder.NewestValidCheckpoint(runDirOrCheckpoint, out _)
-                ?? throw new CheckpointException($"{runDirOrCheckpoint}: the run has no valid checkpoint")
-            : File.Exists(runDirOrCheckpoint)
-                ? runDirOrCheckpoint
-                : throw new CheckpointException($"{runDirOrCheckpoint}: no such run folder or checkpoint file");
+        if (!Directory.Exists(runDirOrCheckpoint))
+        {
+            if (!File.Exists(runDirOrCheckpoint) && FileKind.Describe(runDirOrCheckpoint) is null)
+                throw new CheckpointException($"{runDirOrCheckpoint}: no such run folder or checkpoint file");
+            return LoadFile(runDirOrCheckpoint, ema, []);
+        }
+        var removed = new List<string>();
+        for (int attempt = 0; ; attempt++)
+        {
+            var path = RunFolder.NewestValidCheckpoint(runDirOrCheckpoint, out var skipped)
+                ?? throw new CheckpointException($"{runDirOrCheckpoint}: the run has no valid checkpoint{(skipped.Count > 0 ? $" ({skipped[0]})" : "")}");
+            AfterChoosingCheckpoint?.Invoke(path);
+            try
+            {
+                return LoadFile(path, ema, [.. removed, .. skipped]);
+            }
+            catch (CheckpointException) when (attempt < 5 && !File.Exists(path))
+            {
+                removed.Add($"{path}: removed while it was being read (pruned by the training run)");
+            }
+        }
+    }
+
+    /// <summary>Test seam: called with the checkpoint <see cref="LoadModel"/> chose, before it is read (e.g. to prune it).</summary>
+    internal static Action<string>? AfterChoosingCheckpoint { get; set; }
+
+    private static LoadedModel LoadFile(string path, bool ema, List<string> skipped)
+    {
         var config = ReadConfig(path);
         var model = ModelFactory.Build(config);
-        using var trainer = new Trainer(model, config.Train, config.Model.NumClasses);
-        Restore(path, config, trainer);
-        if (ema) trainer.Ema.CopyTo(model);
-        model.eval();
-        return new LoadedModel(config, model, trainer.Step, path);
+        try
+        {
+            using var trainer = new Trainer(model, config.Train, config.Model.NumClasses);
+            Restore(path, config, trainer);
+            if (ema) trainer.Ema.CopyTo(model);
+            model.eval();
+            return new LoadedModel(config, model, trainer.Step, path) { Skipped = skipped };
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Two configs describe the same parameters (model, schedule, data levels) whatever their training options.</summary>
@@ -230,5 +283,8 @@ public static class Checkpoint
 /// <summary>A model restored from a checkpoint, ready for sampling or evaluation.</summary>
 public sealed record LoadedModel(RunConfig Config, VariationalDiffusionModel Model, long Step, string Path) : IDisposable
 {
+    /// <summary>Newer checkpoints of the run that did not verify, each with why (the caller says so).</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+
     public void Dispose() => Model.Dispose();
 }

@@ -85,5 +85,39 @@ public sealed record RunConfig
         if (SampleSteps < 1) throw new ArgumentException($"sample steps must be ≥ 1 (got {SampleSteps})");
         if (KeepCheckpoints < 1) throw new ArgumentException($"keep-checkpoints must be ≥ 1 (got {KeepCheckpoints})");
         if (LogEvery < 1) throw new ArgumentException($"log-every must be ≥ 1 (got {LogEvery})");
+        CheckLimits();
+    }
+
+    /// <summary>Sizes that would allocate without bound: refused before any model is built (<see cref="ConfigLimits"/>).</summary>
+    private void CheckLimits()
+    {
+        if (Model.Channels < 1) throw new ArgumentException($"channels must be ≥ 1 (got {Model.Channels})");
+        if (Model.Blocks < 1) throw new ArgumentException($"blocks must be ≥ 1 (got {Model.Blocks})");
+        ConfigLimits.AtMost("channels", Model.Channels, ConfigLimits.MaxChannels);
+        ConfigLimits.AtMost("blocks", Model.Blocks, ConfigLimits.MaxBlocks);
+        if (Model.ChannelMultipliers is null || Model.ChannelMultipliers.Length == 0) throw new ArgumentException("channel multipliers are missing");
+        ConfigLimits.AtMost("number of channel multipliers", Model.ChannelMultipliers.Length, ConfigLimits.MaxResolutionLevels);
+        foreach (var m in Model.ChannelMultipliers)
+        {
+            if (m < 1) throw new ArgumentException($"channel multipliers must be ≥ 1 (got {m})");
+            ConfigLimits.AtMost("channel multiplier", m, ConfigLimits.MaxChannelMultiplier);
+        }
+        ConfigLimits.AtMost("widest layer (channels × largest multiplier)", (long)Model.Channels * Model.ChannelMultipliers.Max(), ConfigLimits.MaxWidestLayer);
+        long size = 1;
+        foreach (var d in Model.DataShape)
+        {
+            if (d < 1) throw new ArgumentException($"data shape [{string.Join(", ", Model.DataShape)}] has a size < 1");
+            size = Math.Min(size * Math.Min(d, ConfigLimits.MaxExampleSize + 1), ConfigLimits.MaxExampleSize + 1);
+        }
+        ConfigLimits.AtMost($"example size (values in data shape [{string.Join(", ", Model.DataShape)}])", size, ConfigLimits.MaxExampleSize);
+        if (Model.NumClasses < 0) throw new ArgumentException($"classes must be ≥ 0 (got {Model.NumClasses})");
+        ConfigLimits.AtMost("classes", Model.NumClasses, ConfigLimits.MaxClasses);
+        ConfigLimits.AtMost("vocab", Diffusion.Vocab, ConfigLimits.MaxVocab);
+        ConfigLimits.AtMost("time steps", Diffusion.TimeSteps, ConfigLimits.MaxTimeSteps);
+        ConfigLimits.AtMost("schedule features", Schedule.Features, ConfigLimits.MaxScheduleFeatures);
+        ConfigLimits.AtMost("batch size", Train.BatchSize, ConfigLimits.MaxBatchSize);
+        ConfigLimits.AtMost("threads", Train.Threads, ConfigLimits.MaxThreads);
+        ConfigLimits.CheckSampleCount(SampleCount);
+        ConfigLimits.AtMost("sample steps", SampleSteps, ConfigLimits.MaxSampleSteps);
     }
 }

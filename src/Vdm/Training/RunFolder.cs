@@ -1,3 +1,5 @@
+using Vdm.Imaging;
+
 namespace Vdm.Training;
 
 /// <summary>
@@ -32,14 +34,20 @@ public sealed class RunFolder
     public static string? NewestValidCheckpoint(string root, out List<string> skipped)
     {
         skipped = [];
-        foreach (var path in new RunFolder(root).Checkpoints())
+        var folder = new RunFolder(root);
+        foreach (var path in folder.Checkpoints())
         {
             try
             {
+                folder.CheckInside(path);
                 using var reader = Checkpoint.OpenVerified(path);
                 return path;
             }
             catch (CheckpointException e)
+            {
+                skipped.Add(e.Message);
+            }
+            catch (ArgumentException e)
             {
                 skipped.Add(e.Message);
             }
@@ -50,6 +58,7 @@ public sealed class RunFolder
     /// <summary>Deletes all but the newest <paramref name="keep"/> checkpoints.</summary>
     public void Prune(int keep)
     {
+        // File.Delete removes a symbolic link itself, never its target.
         foreach (var old in Checkpoints().Skip(keep)) File.Delete(old);
     }
 
@@ -100,11 +109,21 @@ public sealed class RunFolder
     public IDisposable Lock()
     {
         Directory.CreateDirectory(Root);
+        CheckLinks();
         FileStream guard;
         try
         {
             // FileShare.None: .NET takes flock(LOCK_EX | LOCK_NB) on Unix; a live holder makes this throw at once.
             guard = new FileStream(GuardPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new IOException($"{Root}: cannot take the run's lock: {e.Message} (is the folder read-only?)", e);
+        }
+        catch (IOException e) when (!IsLockConflict(e))
+        {
+            // Disk full, read-only file system, I/O error: say what happened, not "in use".
+            throw new IOException($"{Root}: cannot take the run's lock ({GuardPath}): {e.Message}", e);
         }
         catch (IOException)
         {
@@ -129,6 +148,43 @@ public sealed class RunFolder
             guard.Dispose();
             throw;
         }
+    }
+
+    // .NET gives an IOException whose HResult is the errno for file-system errors: EROFS 30, ENOSPC 28, EIO 5,
+    // EDQUOT 122 are failures of the disk, reported as such. Anything else from the exclusive open is a held lock.
+    private static bool IsLockConflict(IOException e) => (e.HResult & 0xFFFF) is not (30 or 28 or 5 or 122);
+
+    /// <summary>
+    /// Refuses a run folder whose fixed files or folders are symbolic links leading outside it (a metrics.jsonl
+    /// linked to a file elsewhere would otherwise be appended to), or are FIFOs or devices.
+    /// </summary>
+    public void CheckLinks()
+    {
+        foreach (var path in new[] { ConfigPath, MetricsPath, CheckpointDir, SamplesDir, TensorBoardDir, LockPath, GuardPath })
+        {
+            CheckInside(path);
+            if (FileKind.IsSpecial(path, out var kind) && kind != "folder")
+                throw new ArgumentException($"{path}: is a {kind}, not a file a run writes");
+        }
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> when <paramref name="path"/> is a symbolic link whose final target lies outside the run folder.</summary>
+    public void CheckInside(string path)
+    {
+        FileSystemInfo? target;
+        try
+        {
+            var info = new FileInfo(path);
+            if (info.LinkTarget is null) return;
+            target = info.ResolveLinkTarget(returnFinalTarget: true);
+        }
+        catch (IOException e)
+        {
+            throw new ArgumentException($"{path}: is a symbolic link that cannot be resolved: {e.Message}", e);
+        }
+        var full = target is null ? null : Path.GetFullPath(target.FullName);
+        if (full is null || !full.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"{path}: is a symbolic link to {full ?? "nothing"}, outside the run folder {Root}; refusing to follow it");
     }
 
     private int? ReadOwner()

@@ -56,6 +56,7 @@ public sealed record TrainConfig
         Require(Minutes >= 0, $"minutes must be ≥ 0 (got {Minutes})");
         Require(BatchSize >= 1, $"batch size must be ≥ 1 (got {BatchSize})");
         Require(LearningRate > 0 && double.IsFinite(LearningRate), $"learning rate must be > 0 (got {LearningRate})");
+        ConfigLimits.AtMost("learning rate", LearningRate, ConfigLimits.MaxLearningRate);
         Require(WarmupSteps >= 0, $"warm-up steps must be ≥ 0 (got {WarmupSteps})");
         Require(MinLearningRate >= 0 && MinLearningRate <= LearningRate, $"min learning rate must be in [0, lr] (got {MinLearningRate})");
         Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1, $"betas must be in [0, 1) (got {Beta1}, {Beta2})");

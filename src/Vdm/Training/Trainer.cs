@@ -91,12 +91,18 @@ public sealed class Trainer : IDisposable
         bool finite = double.IsFinite(lossValue) && double.IsFinite(gradNorm);
         if (finite)
         {
+            // A finite gradient can still give a non-finite update (a huge learning rate, an overflowing moment): the
+            // state before the step is kept, and restored when any weight, EMA weight or moment is not finite after it.
+            Backup();
             optimizer.step();
             Ema.Update(Model);
-            NonFiniteInARow = 0;
+            AfterUpdateHook?.Invoke(this);
+            finite = StateIsFinite();
+            if (finite) NonFiniteInARow = 0;
         }
-        else
+        if (!finite)
         {
+            if (double.IsFinite(lossValue) && double.IsFinite(gradNorm)) Rollback();
             optimizer.zero_grad();
             NonFiniteInARow++;
             NonFiniteTotal++;
@@ -172,12 +178,18 @@ public sealed class Trainer : IDisposable
         bool finite = double.IsFinite(lossValue) && double.IsFinite(gradNorm);
         if (finite)
         {
+            // As in one process: the state before the update is restored when the update is not finite. The
+            // inputs are identical on every rank, so every rank decides the same.
+            Backup();
             optimizer.step();
             Ema.Update(Model);
-            NonFiniteInARow = 0;
+            AfterUpdateHook?.Invoke(this);
+            finite = StateIsFinite();
+            if (finite) NonFiniteInARow = 0;
         }
-        else
+        if (!finite)
         {
+            if (double.IsFinite(lossValue) && double.IsFinite(gradNorm)) Rollback();
             optimizer.zero_grad();
             NonFiniteInARow++;
             NonFiniteTotal++;
@@ -220,6 +232,64 @@ public sealed class Trainer : IDisposable
         }
     }
 
+    /// <summary>Test hook: called after the optimiser and EMA update of a finite step (e.g. to poison a weight).</summary>
+    internal Action<Trainer>? AfterUpdateHook { get; set; }
+
+    private Tensor[]? guarded;
+    private Tensor[]? saved;
+    private long[] savedSteps = [];
+    private long savedEmaUpdates;
+
+    // Weights, AdamW moments and EMA shadows: everything a step changes. Copies live outside every dispose scope.
+    private Tensor[] Guarded()
+    {
+        if (guarded is not null) return guarded;
+        var states = optimizer.state_dict().State.OfType<AdamW.State>().ToArray();
+        guarded = [.. parameters, .. states.SelectMany(st => new[] { st.exp_avg, st.exp_avg_sq }), .. Ema.Shadows.Select(s => s.Shadow)];
+        return guarded;
+    }
+
+    private AdamW.State[] OptimizerStates() => optimizer.state_dict().State.OfType<AdamW.State>().ToArray();
+
+    private void Backup()
+    {
+        using var noGrad = no_grad();
+        var tensors = Guarded();
+        if (saved is null)
+        {
+            saved = new Tensor[tensors.Length];
+            for (int i = 0; i < tensors.Length; i++)
+            {
+                saved[i] = tensors[i].detach().clone();
+                saved[i].DetachFromDisposeScope();
+            }
+        }
+        else
+        {
+            for (int i = 0; i < tensors.Length; i++) saved[i].copy_(tensors[i]);
+        }
+        savedSteps = OptimizerStates().Select(st => st.step).ToArray();
+        savedEmaUpdates = Ema.Updates;
+    }
+
+    private bool StateIsFinite()
+    {
+        using var scope = NewDisposeScope();
+        foreach (var t in Guarded())
+            if (!t.isfinite().all().item<bool>()) return false;
+        return true;
+    }
+
+    private void Rollback()
+    {
+        using var noGrad = no_grad();
+        var tensors = Guarded();
+        for (int i = 0; i < tensors.Length; i++) tensors[i].copy_(saved![i]);
+        var states = OptimizerStates();
+        for (int i = 0; i < states.Length; i++) states[i].step = savedSteps[i];
+        Ema.Updates = savedEmaUpdates;
+    }
+
     /// <summary>True when the run must stop: too many non-finite steps in a row.</summary>
     public bool Diverged => NonFiniteInARow >= Config.MaxNonFiniteSteps;
 
@@ -240,6 +310,7 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         optimizer.Dispose();
+        if (saved is not null) foreach (var t in saved) t.Dispose();
         Ema.Dispose();
         Generator.Dispose();
     }

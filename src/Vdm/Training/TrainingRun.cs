@@ -116,10 +116,14 @@ public sealed class TrainingRun : IDisposable
         TrainingRun? run = null;
         try
         {
+            // The checkpoint's config hash is compared before the model is built: a config.json edited to another
+            // (possibly huge) model is refused in milliseconds instead of allocating it first.
+            var newest = RunFolder.NewestValidCheckpoint(folder.Root, out var skipped);
+            if (newest is not null) Checkpoint.CheckConfigHash(newest, config);
             run = new TrainingRun(folder, config, train, test, runLock, group);
+            if (run.metrics?.RepairedTornLine == true) progress?.Report(new MessageEvent($"{folder.MetricsPath}: removed a torn last line left by an interrupted write"));
             var partial = root ? folder.RemovePartialWrites() : [];
             if (partial.Count > 0) progress?.Report(new MessageEvent($"removed {partial.Count} partial write(s) left by an interrupted process: {string.Join(", ", partial)}"));
-            var newest = RunFolder.NewestValidCheckpoint(folder.Root, out var skipped);
             foreach (var why in skipped) progress?.Report(new MessageEvent($"skipping corrupt checkpoint: {why}"));
             if (newest is null)
             {

@@ -78,7 +78,7 @@ public class ImageFolderTests
     }
 
     /// <summary>A folder of IDX files with <paramref name="train"/> and <paramref name="test"/> labelled squares.</summary>
-    private static string SquaresFolder(CliTemp temp, int train, int test)
+    internal static string SquaresFolder(CliTemp temp, int train, int test)
     {
         var data = temp.Sub("squares");
         Directory.CreateDirectory(data);

@@ -1,0 +1,56 @@
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Vdm.Tests.Cli;
+
+/// <summary><c>vdm eval --sample-quality</c> on a user's labelled IDX folder: the classifier is trained once into
+/// the data cache and reused, the figures reach the JSON, and impossible requests are usage errors.</summary>
+public class SampleQualityCommandTests
+{
+    [Fact]
+    public async Task Eval_scores_samples_and_real_images_and_caches_the_classifier()
+    {
+        using var temp = new CliTemp();
+        var data = ImageFolderTests.SquaresFolder(temp, 40, 16);
+        var run = temp.Sub("run");
+        var cache = temp.Sub("cache");
+        var train = await CliHarness.Run("train", "--preset", "tiny", "--dataset", data, "--run", run, "--steps", "2", "--batch-size", "8");
+        Assert.True(train.ExitCode == 0, train.Err + train.Out);
+
+        var first = await CliHarness.Run("eval", run, "--sample-quality", "--samples", "8", "--sample-steps", "2", "--data-dir", cache, "--json");
+        Assert.True(first.ExitCode == 0, first.Err + first.Out);
+        var quality = JsonNode.Parse(first.Out)!["sampleQuality"]!;
+        Assert.Equal(8, quality["samples"]!.GetValue<int>());
+        Assert.Equal(8, quality["referenceImages"]!.GetValue<int>()); // the other half of the 16 test images
+        Assert.Contains("not Inception", quality["metric"]!.GetValue<string>());
+        foreach (var part in new[] { "sampled", "real" })
+        {
+            Assert.True(quality[part]!["frechetDistance"]!.GetValue<double>() >= 0);
+            Assert.InRange(quality[part]!["meanConfidence"]!.GetValue<double>(), 0.25, 1.0); // 4 classes: the top one has ≥ 1/4
+            Assert.InRange(quality[part]!["classEntropyBits"]!.GetValue<double>(), 0.0, 2.0); // log₂ 4
+        }
+        var classifiers = Directory.GetFiles(Path.Combine(cache, "classifiers"), "*.bin");
+        Assert.Single(classifiers);
+        var written = File.GetLastWriteTimeUtc(classifiers[0]);
+
+        var second = await CliHarness.Run("eval", run, "--sample-quality", "--samples", "8", "--sample-steps", "2", "--data-dir", cache);
+        Assert.True(second.ExitCode == 0, second.Err + second.Out);
+        Assert.Contains("8 samples", second.Out);
+        Assert.Contains("8 real test images", second.Out);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(Assert.Single(Directory.GetFiles(Path.Combine(cache, "classifiers"), "*.bin"))));
+        Assert.Equal(first.Out, (await CliHarness.Run("eval", run, "--sample-quality", "--samples", "8", "--sample-steps", "2", "--data-dir", cache, "--json")).Out);
+    }
+
+    [Fact]
+    public async Task More_samples_than_half_the_test_split_is_a_usage_error()
+    {
+        using var temp = new CliTemp();
+        var data = ImageFolderTests.SquaresFolder(temp, 16, 8);
+        var run = temp.Sub("run");
+        var train = await CliHarness.Run("train", "--preset", "tiny", "--dataset", data, "--run", run, "--steps", "1", "--batch-size", "8");
+        Assert.True(train.ExitCode == 0, train.Err + train.Out);
+        var tooMany = await CliHarness.Run("eval", run, "--sample-quality", "--samples", "5", "--data-dir", temp.Sub("cache"));
+        tooMany.AssertUsageError("--samples 5", "half the test split (4)");
+        Assert.False(Directory.Exists(Path.Combine(temp.Sub("cache"), "classifiers")));
+    }
+}

@@ -1,0 +1,105 @@
+using Vdm.Data;
+using Vdm.Evaluation;
+using Vdm.Tests.Data;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Vdm.Tests.Evaluation;
+
+/// <summary>Trains the MNIST classifier once (the default recipe, about a minute or two on 2 cores) for the tests below.</summary>
+public sealed class MnistClassifierFixture : IDisposable
+{
+    private readonly TempFolder cache = new();
+
+    public MnistClassifierFixture()
+    {
+        var tarball = Environment.GetEnvironmentVariable(RealMnistFactAttribute.Variable);
+        if (string.IsNullOrEmpty(tarball) || !File.Exists(tarball)) return;
+        Train = NpmMnistTarball.Load(tarball, "train");
+        Test = NpmMnistTarball.Load(tarball, "test");
+        (Classifier, Info) = ClassifierStore.LoadOrTrain(Train, Test, cache.Path);
+    }
+
+    public string CacheRoot => cache.Path;
+
+    public Dataset? Train { get; }
+
+    public Dataset? Test { get; }
+
+    public DatasetClassifier? Classifier { get; }
+
+    public ClassifierInfo? Info { get; }
+
+    public void Dispose()
+    {
+        Classifier?.Dispose();
+        Train?.Dispose();
+        Test?.Dispose();
+        cache.Dispose();
+    }
+}
+
+[Trait("Category", "RealData")]
+public class SampleQualityTests(MnistClassifierFixture fixture) : IClassFixture<MnistClassifierFixture>
+{
+    private const int N = 1000;
+
+    [RealMnistFact]
+    public void TheClassifierReadsMnistTestDigitsAtLeast99PercentRight()
+    {
+        Assert.True(fixture.Info!.TestAccuracy >= 0.99, $"test accuracy {fixture.Info.TestAccuracy:P2}");
+        Assert.Equal(10_000, fixture.Info.TestExamples);
+    }
+
+    [RealMnistFact]
+    public void ASecondCallLoadsTheCachedClassifierWithTheSameOutputs()
+    {
+        using var scope = NewDisposeScope();
+        var (again, info) = ClassifierStore.LoadOrTrain(fixture.Train!, fixture.Test!, fixture.CacheRoot);
+        using (again)
+        {
+            Assert.Equal(fixture.Info, info);
+            var batch = fixture.Test!.Images.narrow(0, 0, 64);
+            Assert.True(fixture.Classifier!.Describe(batch).Features.Equals(again.Describe(batch).Features));
+        }
+    }
+
+    [RealMnistFact]
+    public void RealDigitsScoreFarBetterThanNoiseAndBlurredDigits()
+    {
+        using var scope = NewDisposeScope();
+        var test = fixture.Test!;
+        var classifier = fixture.Classifier!;
+        var real = SampleQuality.Score(classifier, test.Images.narrow(0, N, N), test, fixture.Info!.TestAccuracy);
+
+        using var generator = new Generator(3);
+        var noise = randint(0, 256, [N, 1, 28, 28], generator: generator).to(ScalarType.Byte);
+        var noisy = SampleQuality.Score(classifier, noise, test, fixture.Info.TestAccuracy);
+
+        // Blurred digits: a 4×4 box average brought back to 28×28, the strokes still there but soft.
+        var digits = test.Images.narrow(0, 2 * N, N).to(float32);
+        var blurred = nn.functional.interpolate(nn.functional.avg_pool2d(digits, 4), [28, 28], mode: InterpolationMode.Bilinear)
+            .round().clamp(0, 255).to(ScalarType.Byte);
+        var soft = SampleQuality.Score(classifier, blurred, test, fixture.Info.TestAccuracy);
+
+        // Held-out real digits: the floor. Two disjoint sets of 1,000 real test digits sit within a few units of each
+        // other (measured 1.5–3 on this classifier's features); the classifier is as sure of them as it is accurate.
+        Assert.True(real.Samples.FrechetDistance < 10, $"real digits: FD {real.Samples.FrechetDistance:F2}");
+        Assert.True(real.Samples.MeanConfidence > 0.97, $"real digits: confidence {real.Samples.MeanConfidence:F3}");
+        Assert.True(real.Samples.ClassEntropyBits > 3.2, $"real digits: class entropy {real.Samples.ClassEntropyBits:F3} bits");
+        Assert.Equal(real.RealImages, noisy.RealImages); // the floor does not depend on what is scored
+        // Noise and blur are far away: at least ten times the real digits' distance.
+        Assert.True(noisy.Samples.FrechetDistance > 10 * real.Samples.FrechetDistance, $"noise FD {noisy.Samples.FrechetDistance:F1} vs real {real.Samples.FrechetDistance:F2}");
+        Assert.True(soft.Samples.FrechetDistance > 10 * real.Samples.FrechetDistance, $"blurred FD {soft.Samples.FrechetDistance:F1} vs real {real.Samples.FrechetDistance:F2}");
+        Assert.True(noisy.Samples.MeanConfidence < real.Samples.MeanConfidence - 0.1 || noisy.Samples.ClassEntropyBits < 2,
+            $"noise reads as digits: confidence {noisy.Samples.MeanConfidence:F3}, entropy {noisy.Samples.ClassEntropyBits:F2}");
+    }
+
+    [Fact]
+    public void TheCountMustLeaveAReferenceSetAsLargeAsItself()
+    {
+        SampleQuality.CheckCount(5000, 10_000);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SampleQuality.CheckCount(5001, 10_000));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SampleQuality.CheckCount(1, 10_000));
+    }
+}
