@@ -34,6 +34,7 @@ public static class EvalAction
 
         var shard = ShardSpec.Resolve(args.Shard);
         if (shard is not null && args.PerTime is not null) throw new UsageException("--per-time cannot be sharded: compute it in one process");
+        if (shard is not null && args.SampleQuality) throw new UsageException("--sample-quality cannot be sharded: compute it in one process");
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
         foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm eval: warning: skipping checkpoint: {why}; using {loaded.Path}");
         var config = loaded.Config;

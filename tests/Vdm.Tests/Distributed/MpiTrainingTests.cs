@@ -47,7 +47,7 @@ public class MpiTrainingTests(ITestOutputHelper log)
             log.WriteLine(job.Output);
             Assert.Contains("data-parallel training on 2 processes", job.Output);
             Assert.Contains("step 6: all 2 ranks hold identical parameters", job.Output);
-            Assert.Matches(@"img/s \S+ \(2 processes\)", job.Output);
+            Assert.Matches(@"img/s \S+ \(2 processes, \d+\.\d% in all-reduce\)", job.Output);
         }
         var difference = LargestDifference(Last(one), Last(two));
         log.WriteLine($"largest parameter difference, 1 process vs 2 ranks ({launcherName}): {difference:g3}");
