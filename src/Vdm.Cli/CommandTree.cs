@@ -18,6 +18,8 @@ public static class CommandTree
         root.Add(DataCommand.Create(context));
         root.Add(PlotCommand.Create(context));
         root.Add(BenchCommand.Create(context));
+        root.Add(WeightsCommands.Export(context));
+        root.Add(WeightsCommands.Import(context));
         root.SetAction(_ =>
         {
             context.Error.WriteLine($"vdm: no verb given: expected one of {string.Join(", ", root.Subcommands.Select(s => s.Name))} (see vdm --help)");

@@ -32,7 +32,7 @@ public static class DataActions
             context.Out.WriteLine(Line(header));
             foreach (var row in rows) context.Out.WriteLine(Line(row));
         }
-        context.Out.WriteLine("Any folder of IDX files also works as --dataset PATH. Fetch with: vdm data fetch NAME");
+        context.Out.WriteLine("Any folder of IDX files or of PNG/JPEG images also works as --dataset PATH. Fetch with: vdm data fetch NAME");
         return ExitCodes.Success;
     }
 

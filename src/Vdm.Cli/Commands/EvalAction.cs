@@ -38,7 +38,7 @@ public static class EvalAction
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
         foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm eval: warning: skipping checkpoint: {why}; using {loaded.Path}");
         var config = loaded.Config;
-        using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, args.Json ? null : context.Out);
+        using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, args.Json ? null : context.Out, config.Images);
         if (!test.ExampleShape.SequenceEqual(config.Model.DataShape) || test.Vocab != config.Diffusion.Vocab)
             throw new UsageException($"{config.Dataset} test split has examples of shape [{string.Join(", ", test.ExampleShape)}] with {test.Vocab} levels; " +
                                      $"the model in {loaded.Path} expects [{string.Join(", ", config.Model.DataShape)}] with {config.Diffusion.Vocab}");
@@ -107,7 +107,7 @@ public static class EvalAction
     private static SampleQualityResult ScoreSamples(CliContext context, EvalArgs args, LoadedModel loaded, Dataset test)
     {
         var log = args.Json ? null : context.Out;
-        using var train = DataAccess.Load(loaded.Config.Dataset, SplitNames.Train, args.DataDir, log);
+        using var train = DataAccess.Load(loaded.Config.Dataset, SplitNames.Train, args.DataDir, log, loaded.Config.Images);
         var (classifier, info) = ClassifierStore.LoadOrTrain(train, test, DataCache.DefaultRoot(args.DataDir), progress: log is null ? null : log.WriteLine);
         using (classifier)
         {

@@ -37,7 +37,7 @@ public static class PlotAction
             Tensor? image = null;
             if (config.Model.DataShape.Length == 3)
             {
-                using var test = DataAccess.Load(config.Dataset, SplitNames.Test, dataDir, log: null);
+                using var test = DataAccess.Load(config.Dataset, SplitNames.Test, dataDir, log: null, config.Images);
                 using var batch = test.Take((IReadOnlyList<long>)[0L]);
                 image = batch.Images.clone();
             }

@@ -23,6 +23,7 @@ public static class SampleAction
     {
         MallocSettings.KeepFreedMemory(); // activations reuse the heap instead of faulting fresh pages in every step (docs/performance.md)
         if (args.Out is { } requested) CheckPng(requested, "--out");
+        if (args.OutDir is { } dir && File.Exists(dir)) throw new UsageException($"--out-dir {dir}: is a file, not a folder");
         ConfigLimits.CheckSampleCount(args.Count, "--count"); // before the model is loaded: refused at once
         var shard = ShardSpec.Resolve(args.Shard);
         if (shard is not null && args.Trajectory) throw new UsageException("--trajectory cannot be sharded: draw it in one process");
@@ -41,6 +42,9 @@ public static class SampleAction
             throw new UsageException($"--guidance {args.Guidance}: the model in {loaded.Path} is not class-conditional");
         if (args.Trajectory && shape.Length != 3)
             throw new UsageException($"--trajectory needs image data; the model in {loaded.Path} draws vectors of shape [{string.Join(", ", shape)}]");
+
+        if (args.OutDir is not null && shape.Length != 3)
+            throw new UsageException($"--out-dir needs image data; the model in {loaded.Path} draws vectors of shape [{string.Join(", ", shape)}]");
 
         var kind = args.Sampler == SamplerChoice.Ddim ? SamplerKind.Ddim : SamplerKind.Ancestral;
         int steps = args.Steps ?? DefaultSteps(config, kind);
@@ -71,20 +75,30 @@ public static class SampleAction
         var samples = SampleWriter.Draw(loaded.Model, shape, (int)range.Count, kind, options, labels, trajectory is null ? null : trajectory.Observe);
         if (context.Cancel.IsCancellationRequested) throw new OperationCanceledException(context.Cancel);
 
-        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        int columns = args.Columns ?? (int)Math.Ceiling(Math.Sqrt(args.Count));
+        if (args.OutDir is { } eachDir)
+        {
+            var written = SampleWriter.SaveEach(Path.GetFullPath(eachDir), samples, options.FirstIndex, config.Diffusion.Vocab);
+            context.Out.WriteLine($"wrote {written.Count} PNGs to {Path.GetFullPath(eachDir)} ({Path.GetFileName(written[0])} … {Path.GetFileName(written[^1])})");
+        }
         if (shard is { } part)
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(output)!);
             var file = part.FileFor(output);
-            ShardSamples.Save(file, samples, part, args.Count, columns, config.Diffusion.Vocab,
+            ShardSamples.Save(file, samples, part, args.Count, args.Columns ?? (int)Math.Ceiling(Math.Sqrt(args.Count)), config.Diffusion.Vocab,
                 $"{Path.GetFullPath(loaded.Path)}|{(args.Online ? "online" : "ema")}|{SamplerName(kind)}|{steps} steps|seed {args.Seed}|class {args.Class}|guidance {args.Guidance}|decoder {args.SampleDecoder}|out {output}");
             context.Out.WriteLine($"wrote shard {part} (samples {range.Start}..{range.End - 1} of {args.Count}) to {file} ({clock.Elapsed.TotalSeconds:0.0} s); combine the shards with: vdm merge --out {output} {Path.ChangeExtension(output, null)}.shard-*-of-{part.Count}.json");
             return ExitCodes.Success;
         }
-        SampleWriter.SaveGrid(output, samples, columns, config.Diffusion.Vocab);
-        context.Out.WriteLine($"wrote {output} ({clock.Elapsed.TotalSeconds:0.0} s)");
+        if (args.OutDir is null || args.Out is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+            int columns = args.Columns ?? (int)Math.Ceiling(Math.Sqrt(args.Count));
+            SampleWriter.SaveGrid(output, samples, columns, config.Diffusion.Vocab);
+            context.Out.WriteLine($"wrote {output} ({clock.Elapsed.TotalSeconds:0.0} s)");
+        }
         if (trajectory is not null && trajectoryPath is not null)
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(trajectoryPath)!);
             trajectory.Save(trajectoryPath, samples);
             context.Out.WriteLine($"wrote {trajectoryPath} (rows: samples; columns: t from 1 to 0, then the decoded sample)");
         }

@@ -32,9 +32,10 @@ public static class TrainAction
         DataAccess.CheckName(config.Dataset);
         var runDir = Path.GetFullPath(args.RunDir ?? DefaultRunDir(presetName, args.Dataset));
         if (group.IsRoot()) CheckRunDirIsFree(runDir);
+        config = config with { Images = ImageFolderOptions(config.Dataset, args) };
 
-        using var train = DataAccess.Load(config.Dataset, SplitNames.Train, args.DataDir, context.Out);
-        using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, context.Out);
+        using var train = DataAccess.Load(config.Dataset, SplitNames.Train, args.DataDir, context.Out, config.Images);
+        using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, context.Out, config.Images);
         config = FitToData(config, train, args);
         config.Validate();
         using (ModelFactory.Build(config)) { } // a network that cannot take this data fails here, before any folder exists
@@ -73,8 +74,8 @@ public static class TrainAction
         };
         overrides.Validate();
 
-        using var train = DataAccess.Load(config.Dataset, SplitNames.Train, args.DataDir, context.Out);
-        using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, context.Out);
+        using var train = DataAccess.Load(config.Dataset, SplitNames.Train, args.DataDir, context.Out, config.Images);
+        using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, context.Out, config.Images);
         var messages = new List<string>();
         using var run = TrainingRun.Resume(runDir, train, test, overrides, new Reporter<TrainingEvent>(e =>
         {
@@ -124,6 +125,21 @@ public static class TrainAction
             output.WriteLine($"test bits/dim: {Format.Bpd(eval.BitsPerDim)} ± {Format.Bpd(eval.StdErr)}  (recon {Format.Bpd(eval.Recon)}  prior {Format.Bpd(eval.Prior)}  diffusion {Format.Bpd(eval.Diffusion)}; {eval.Examples} examples, EMA weights)");
         if (summary.LastSamples is { } samples) output.WriteLine($"samples: {samples}");
         return ExitCodes.Success;
+    }
+
+    /// <summary>A folder of images: the options given, completed from the folder (listing hash) for the run's config.
+    /// The image options on any other dataset are refused.</summary>
+    private static ImageFolderConfig? ImageFolderOptions(string dataset, TrainArgs args)
+    {
+        var requested = new ImageFolderConfig { ImageSize = args.ImageSize, Channels = args.ImageChannels ?? 0, SkipBadImages = args.SkipBadImages };
+        if (args.ImageChannels is 2) throw new UsageException("--image-channels 2: expected 1 (grey) or 3 (RGB)");
+        var resolved = DataAccess.ResolveImages(dataset, requested, args.DataDir);
+        if (resolved is null && (args.ImageSize is not null || args.ImageChannels is not null || args.SkipBadImages))
+        {
+            var option = args.ImageSize is not null ? "--image-size" : args.ImageChannels is not null ? "--image-channels" : "--skip-bad-images";
+            throw new UsageException($"{option} applies to a folder of images; {dataset} is not one");
+        }
+        return resolved;
     }
 
     /// <summary>The preset named like a dataset (<c>--dataset swirl</c> alone trains the swirl preset).</summary>

@@ -37,6 +37,9 @@ public sealed record TrainArgs
     public bool ClassConditional { get; init; }
     public DistributedMode? Distributed { get; init; }
     public int? CommTimeout { get; init; }
+    public int? ImageSize { get; init; }
+    public int? ImageChannels { get; init; }
+    public bool SkipBadImages { get; init; }
 
     /// <summary>The options given with values that differ from a run's stored config: fixed once a run exists.
     /// Repeating a run's own values (the same command line plus --resume) is fine; only --steps, --minutes and
@@ -65,6 +68,9 @@ public sealed record TrainArgs
         if (WarmupSteps is { } warmup && warmup != train.WarmupSteps) yield return "--warmup";
         if (Seed is { } seed && seed != train.Seed) yield return "--seed";
         if (Ema is { } ema && ema != train.EmaDecay) yield return "--ema";
+        if (ImageSize is { } size && size != stored.Images?.ImageSize) yield return "--image-size";
+        if (ImageChannels is { } imageChannels && imageChannels != stored.Images?.Channels) yield return "--image-channels";
+        if (SkipBadImages && stored.Images is { SkipBadImages: false }) yield return "--skip-bad-images";
     }
 }
 
@@ -98,7 +104,7 @@ public sealed class TrainOptionSet
     public static readonly IReadOnlyDictionary<string, Switch> OnOff = new Dictionary<string, Switch> { ["on"] = Switch.On, ["off"] = Switch.Off };
 
     public Option<string?> Preset { get; } = Opt.Text("--preset", "Start from a named preset (default: mnist)", "NAME");
-    public Option<string?> Dataset { get; } = Opt.Text("--dataset", "Catalogue name (see `vdm data list`) or a folder of IDX files", "NAME|PATH");
+    public Option<string?> Dataset { get; } = Opt.Text("--dataset", "Catalogue name (see `vdm data list`), a folder of IDX files, or a folder of PNG/JPEG images (class sub-folders = labels)", "NAME|PATH");
     public Option<string?> Run { get; } = Opt.Text("--run", "Run folder (default: runs/<preset>-<time>); must be new or empty unless --resume", "DIR");
     public Option<int?> Steps { get; } = Opt.Int("--steps", "Total optimiser steps (a resumed run continues to this count); without --minutes, drops the preset's time budget", min: 1);
     public Option<double?> Minutes { get; } = Opt.Double("--minutes", "Stop after this many minutes of training (a checkpoint is written)", 0, minExclusive: true, helpName: "M");
@@ -128,6 +134,9 @@ public sealed class TrainOptionSet
     public Option<bool> ClassConditional { get; } = Opt.Flag("--class-conditional", "Condition on class labels (enables --class and --guidance when sampling)");
     public Option<DistributedMode?> Distributed { get; } = DistributedOptions.Mode();
     public Option<int?> CommTimeout { get; } = DistributedOptions.Timeout();
+    public Option<int?> ImageSize { get; } = Opt.Int("--image-size", "Folder of images: centre-crop each to a square and resize to N×N (default: keep the size, which all must share)", 1, 4096);
+    public Option<int?> ImageChannels { get; } = Opt.Int("--image-channels", "Folder of images: 1 (grey) or 3 (RGB) (default: as the first image is stored)", 1, 3, helpName: "1|3");
+    public Option<bool> SkipBadImages { get; } = Opt.Flag("--skip-bad-images", "Folder of images: skip files that cannot be decoded or have the wrong size (counted) instead of stopping");
 
     public void AddTo(Command command)
     {
@@ -136,6 +145,7 @@ public sealed class TrainOptionSet
                      Preset, Dataset, Run, Steps, Minutes, BatchSize, LearningRate, WarmupSteps, Seed, Threads, Schedule, TimeSteps, Weighting, WeightingBias, Network,
                      Channels, Blocks, ChannelMultipliers, Attention, Dropout, Ema, EvalEvery, SampleEvery, CheckpointEvery, DataDir, Resume, ClassConditional,
                      Distributed, CommTimeout,
+                     ImageSize, ImageChannels, SkipBadImages,
                  })
             command.Add(option);
     }
@@ -171,5 +181,8 @@ public sealed class TrainOptionSet
         ClassConditional = parsed.GetValue(ClassConditional),
         Distributed = parsed.GetValue(Distributed),
         CommTimeout = parsed.GetValue(CommTimeout),
+        ImageSize = parsed.GetValue(ImageSize),
+        ImageChannels = parsed.GetValue(ImageChannels),
+        SkipBadImages = parsed.GetValue(SkipBadImages),
     };
 }

@@ -25,6 +25,7 @@ public static class DataLocator
             DatasetFormat.Idx => LocateIdx(spec, split, folder, out reason),
             DatasetFormat.EmnistZip => LocateEmnist(spec, split, folder, out reason),
             DatasetFormat.Cifar10Binary => LocateCifar(spec, split, folder, out reason),
+            DatasetFormat.ImageFolder => LocateImages(split, folder, out reason),
             _ => Fail($"{spec.Format} data is generated, not read from files", out reason),
         };
         return found;
@@ -148,6 +149,13 @@ public static class DataLocator
 
         var needed = string.Join(", ", Cifar10Reader.BatchFiles(split));
         return Fail($"no {string.Join(" or ", spec.ArchiveNames)}, nor {Cifar10Reader.ArchiveFolder}/{{{needed}}}", out reason);
+    }
+
+    // A folder of images, read with the default options (its own size and channels); the files are not listed one by one.
+    private static LocatedData? LocateImages(string split, string folder, out string reason)
+    {
+        reason = "";
+        return new LocatedData($"images in {folder}", [], () => ImageFolderReader.Load(folder, split, new ImageFolderConfig()));
     }
 
     private static LocatedData? Fail(string why, out string reason)

@@ -36,6 +36,13 @@ public sealed record DataOptions
     /// <summary>Points generated for a toy dataset's test split.</summary>
     public int ToyTestCount { get; init; } = 2_000;
 
+    /// <summary>How a folder of images is read (size, channels, bad files, recorded listing); null: the defaults.</summary>
+    public ImageFolderConfig? ImageFolder { get; init; }
+
+    /// <summary>Decoded bytes of one split of an image folder held in memory; a larger split is decoded into a
+    /// memory-mapped cache file (see <see cref="ImageFolderReader"/>).</summary>
+    public long MaxInMemoryBytes { get; init; } = ImageFolderReader.DefaultMaxInMemoryBytes;
+
     /// <summary>Seed of generated data (the test split uses a different stream derived from it).</summary>
     public long Seed { get; init; }
 }

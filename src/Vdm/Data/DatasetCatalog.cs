@@ -201,8 +201,9 @@ public static class DatasetCatalog
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrPath);
         if (Find(nameOrPath) is { } spec) return spec;
+        if (ImageFolderListing.LooksLikeImageFolder(nameOrPath)) return ForImageFolder(nameOrPath);
         if (Directory.Exists(nameOrPath) || nameOrPath.Contains('/') || nameOrPath.Contains('\\')) return ForIdxFolder(nameOrPath);
-        throw new ArgumentException($"unknown dataset '{nameOrPath}': expected one of {string.Join(", ", Names)}, or a folder of IDX files", nameof(nameOrPath));
+        throw new ArgumentException($"unknown dataset '{nameOrPath}': expected one of {string.Join(", ", Names)}, or a folder of IDX files or images", nameof(nameOrPath));
     }
 
     /// <summary>An entry for a user's folder of IDX files (shape and class count come from the files).</summary>
@@ -214,6 +215,21 @@ public static class DatasetCatalog
             Name = Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar)) is { Length: > 0 } leaf ? leaf : full,
             Description = $"IDX files in {full}",
             Format = DatasetFormat.Idx,
+            ExampleShape = [],
+            Folder = full,
+            CacheFolder = full,
+        };
+    }
+
+    /// <summary>An entry for a user's folder of PNG/JPEG images (shape and classes come from the files).</summary>
+    public static DatasetSpec ForImageFolder(string folder)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        return new DatasetSpec
+        {
+            Name = Path.GetFileName(full) is { Length: > 0 } leaf ? leaf : full,
+            Description = $"images in {full}",
+            Format = DatasetFormat.ImageFolder,
             ExampleShape = [],
             Folder = full,
             CacheFolder = full,

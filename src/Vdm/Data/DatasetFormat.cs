@@ -12,6 +12,9 @@ public enum DatasetFormat
     /// <summary>CIFAR-10 binary batches (tar.gz or extracted folder).</summary>
     Cifar10Binary,
 
+    /// <summary>A folder of PNG/JPEG files, optionally in class sub-folders (<see cref="ImageFolderReader"/>).</summary>
+    ImageFolder,
+
     /// <summary>Generated 2-D data (<see cref="Toy2D"/>).</summary>
     Toy2D,
 }

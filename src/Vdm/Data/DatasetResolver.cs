@@ -24,6 +24,7 @@ public static class DatasetResolver
         options ??= new DataOptions();
         split = SplitNames.Normalise(split);
         if (spec.Format == DatasetFormat.Toy2D) return GenerateToy(spec, split, options);
+        if (spec.Format == DatasetFormat.ImageFolder) return ImageFolderReader.Load(spec.Folder!, split, options.ImageFolder ?? new ImageFolderConfig(), options);
 
         var run = new Resolution(spec, split, options);
         if (spec.Folder is not null)

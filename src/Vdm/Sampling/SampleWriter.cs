@@ -45,6 +45,33 @@ public static class SampleWriter
         }
     }
 
+    /// <summary>File name of the sample with global index <paramref name="index"/>: <c>sample-000042.png</c>.</summary>
+    public static string EachFileName(long index) => $"sample-{index:D6}.png";
+
+    /// <summary>
+    /// Saves images [N, C, H, W] (values 0..<paramref name="vocab"/>−1) as one PNG each in <paramref name="folder"/>,
+    /// named by global index (<paramref name="firstIndex"/> + i, <see cref="EachFileName"/>), so the files of shards
+    /// drawn with different first indices never collide. Each file is written atomically. Returns the paths.
+    /// </summary>
+    public static IReadOnlyList<string> SaveEach(string folder, Tensor samples, long firstIndex, int vocab = 256)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        if (samples.dim() != 4) throw new ArgumentException($"one PNG per sample needs images [N, C, H, W], got [{string.Join(", ", samples.shape)}]", nameof(samples));
+        Directory.CreateDirectory(folder);
+        using var scope = NewDisposeScope();
+        var levels = samples.to(ScalarType.Float32);
+        var bytes = (vocab == 256 ? levels : (levels * (255.0 / Math.Max(1, vocab - 1))).round()).clamp(0, 255).to(ScalarType.Byte);
+        var paths = new List<string>((int)samples.shape[0]);
+        for (long i = 0; i < samples.shape[0]; i++)
+        {
+            var path = Path.Combine(folder, EachFileName(firstIndex + i));
+            PngWriter.Write(path, ImageTensors.ToImage(bytes[i]));
+            paths.Add(path);
+        }
+
+        return paths;
+    }
+
     /// <summary>Saves samples as a PNG grid: images [N, C, H, W] as tiles, 2-D points [N, 2] as a density picture.</summary>
     public static void SaveGrid(string path, Tensor samples, int columns, int vocab = 256)
     {

@@ -15,6 +15,10 @@ public sealed record RunConfig
     /// <summary>Catalogue name of the dataset (e.g. <c>mnist</c>) or a path to a folder of IDX files.</summary>
     public string Dataset { get; init; } = "mnist";
 
+    /// <summary>How the folder of images in <see cref="Dataset"/> is read; null for other datasets (and not written).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Vdm.Data.ImageFolderConfig? Images { get; init; }
+
     public ModelConfig Model { get; init; } = new();
 
     public ScheduleConfig Schedule { get; init; } = new();
@@ -66,6 +70,7 @@ public sealed record RunConfig
         if (Model is null || Schedule is null || Diffusion is null || Train is null)
             throw new ArgumentException($"config is missing its {(Model is null ? "model" : Schedule is null ? "schedule" : Diffusion is null ? "diffusion" : "train")} section");
         Train.Validate();
+        Images?.Validate();
         if (string.IsNullOrWhiteSpace(Dataset)) throw new ArgumentException("dataset name is empty");
         // The network's fit to the data shape is checked when the model is built (the CLI first fits the shape to the data).
         if (!Enum.IsDefined(Model.Network)) throw new ArgumentException($"unknown network kind {Model.Network}");
