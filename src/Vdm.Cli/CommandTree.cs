@@ -14,6 +14,7 @@ public static class CommandTree
         root.Add(TrainCommand.Create(context));
         root.Add(SampleCommand.Create(context));
         root.Add(EvalCommand.Create(context));
+        root.Add(MergeCommand.Create(context));
         root.Add(DataCommand.Create(context));
         root.Add(PlotCommand.Create(context));
         root.Add(BenchCommand.Create(context));

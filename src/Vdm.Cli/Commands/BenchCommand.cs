@@ -50,9 +50,10 @@ public static class BenchCommand
         waitPolicy.AcceptOnlyFromAmong([.. WaitPolicies.Keys]);
 
         var command = new Command("bench", "Measure training and sampling speed, FLOPs and memory of a named configuration (JSON on stdout, table on stderr)");
-        foreach (var option in new Option[] { config, repeats, warmup, threads, soak, jsonOut, ancestral, ddim, noSampling, sgemmSize, mallocDefault, waitPolicy })
+        var device = DeviceOption.Create();
+        foreach (var option in new Option[] { config, repeats, warmup, threads, soak, jsonOut, ancestral, ddim, noSampling, sgemmSize, mallocDefault, waitPolicy, device })
             command.Add(option);
-        CommandTree.SetHandler(command, context, parsed => BenchAction.Run(context, new BenchArgs
+        CommandTree.SetHandler(command, context, parsed => BenchAction.Run(DeviceOption.Checked(context, parsed.GetValue(device)), new BenchArgs
         {
             Config = parsed.GetValue(config)!,
             Options = defaults with

@@ -6,6 +6,7 @@ using Spectre.Console;
 using Vdm.Cli.Infrastructure;
 using Vdm.Cli.Rendering;
 using Vdm.Data;
+using Vdm.Distributed;
 using Vdm.Evaluation;
 using Vdm.Imaging;
 using Vdm.Sampling;
@@ -31,6 +32,9 @@ public static class EvalAction
             if (Directory.Exists(perTime)) throw new UsageException($"--per-time {perTime}: is a folder");
         }
 
+        var shard = ShardSpec.Resolve(args.Shard);
+        if (shard is not null && args.PerTime is not null) throw new UsageException("--per-time cannot be sharded: compute it in one process");
+        if (shard is not null && args.SampleQuality) throw new UsageException("--sample-quality cannot be sharded: compute it in one process");
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
         foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm eval: warning: skipping checkpoint: {why}; using {loaded.Path}");
         var config = loaded.Config;
@@ -62,9 +66,23 @@ public static class EvalAction
             TimeSteps = args.TimeSteps,
         };
         long examples = options.Examples == 0 ? test.Count : Math.Min(options.Examples, test.Count);
-        var result = args.Json ? BoundEvaluator.Evaluate(loaded.Model, test, options)
-            : context.Interactive ? WithProgressBar(context, examples, p => BoundEvaluator.Evaluate(loaded.Model, test, options, p))
-            : BoundEvaluator.Evaluate(loaded.Model, test, options, PlainProgress(context.Out, examples));
+        // Example j's noise and time depend on (seed, j) only, so shards merged by `vdm merge` give this very figure.
+        var range = shard?.Of(examples) ?? BatchShard.For(0, 1, examples);
+        ExampleBounds Evaluate(IProgress<int>? p) => ExampleBounds.Evaluate(loaded.Model, test, options, range, p);
+        var bounds = args.Json ? Evaluate(null)
+            : context.Interactive ? WithProgressBar(context, range.Count, Evaluate)
+            : Evaluate(PlainProgress(context.Out, range.Count));
+        if (shard is { } part)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(loaded.Path))!;
+            if (Path.GetFileName(folder) == "checkpoints") folder = Path.GetDirectoryName(folder)!; // the run folder
+            var file = part.FileFor(Path.Combine(folder, $"eval-{loaded.Step:D8}-seed{args.Seed}"));
+            var job = $"{Path.GetFullPath(loaded.Path)}|{(args.Online ? "online" : "ema")}|{examples} examples|seed {args.Seed}|{args.TimeSamples} time samples|T {args.TimeSteps}";
+            ShardFile.FromBounds(job, part, examples, bounds).Save(file);
+            context.Out.WriteLine($"wrote shard {part} (examples {range.Start}..{range.End - 1} of {examples}) to {file}; combine the shards with: vdm merge {Path.ChangeExtension(file, null)[..^$".shard-{part.Index}-of-{part.Count}".Length]}.shard-*-of-{part.Count}.json");
+            return ExitCodes.Success;
+        }
+        var result = ExampleBounds.Combine([bounds]);
 
         string? perTimePath = null;
         if (args.PerTime is not null)
@@ -115,10 +133,10 @@ public static class EvalAction
         });
     }
 
-    private static EvalResult WithProgressBar(CliContext context, long total, Func<IProgress<int>, EvalResult> evaluate)
+    private static T WithProgressBar<T>(CliContext context, long total, Func<IProgress<int>, T> evaluate) where T : class
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
-        EvalResult? result = null;
+        T? result = null;
         console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>

@@ -16,6 +16,7 @@ public sealed record EvalArgs
     public string? PerTime { get; init; }
     public bool Online { get; init; }
     public string? DataDir { get; init; }
+    public string? Shard { get; init; }
     public bool SampleQuality { get; init; }
     public int QualitySamples { get; init; } = 1000;
     public int? QualitySteps { get; init; }
@@ -36,15 +37,17 @@ public static class EvalCommand
         var perTime = Opt.Text("--per-time", "Also write the diffusion-loss integrand against t (.csv, or a .png plot)", "FILE");
         var online = Opt.Flag("--online", "Use the online weights instead of the EMA");
         var dataDir = Opt.Text("--data-dir", "Data cache folder", "DIR");
+        var shard = Opt.Text("--shard", "Evaluate only shard i of n of the examples into eval.shard-i-of-n.json next to the checkpoint, for `vdm merge` (default: from mpirun, srun, a Slurm array or a Kubernetes indexed job)", "i/n");
         var sampleQuality = Opt.Flag("--sample-quality", "Also draw samples and score them with the dataset's classifier (Fréchet distance of its features, confidence, class entropy)");
         var samples = Opt.Int("--samples", "Samples for --sample-quality (default 1000; at most half the test split)", min: 2);
         var qualitySteps = Opt.Int("--sample-steps", "DDIM steps for --sample-quality (default: the run's sample steps)", min: 1);
 
         var command = new Command("eval", "Evaluate the variational bound (bits/dim) on the test split");
         command.Add(source);
-        foreach (var option in new Option[] { examples, timeSamples, timeSteps, batchSize, seed, json, perTime, online, dataDir, sampleQuality, samples, qualitySteps })
+        var device = DeviceOption.Create();
+        foreach (var option in new Option[] { examples, timeSamples, timeSteps, batchSize, seed, json, perTime, online, dataDir, sampleQuality, samples, qualitySteps, shard, device })
             command.Add(option);
-        CommandTree.SetHandler(command, context, parsed => EvalAction.Run(context, new EvalArgs
+        CommandTree.SetHandler(command, context, parsed => EvalAction.Run(DeviceOption.Checked(context, parsed.GetValue(device)), new EvalArgs
         {
             Source = parsed.GetValue(source)!,
             Examples = parsed.GetValue(examples),
@@ -56,6 +59,7 @@ public static class EvalCommand
             PerTime = parsed.GetValue(perTime),
             Online = parsed.GetValue(online),
             DataDir = parsed.GetValue(dataDir),
+            Shard = parsed.GetValue(shard),
             SampleQuality = parsed.GetValue(sampleQuality),
             QualitySamples = parsed.GetValue(samples) ?? 1000,
             QualitySteps = parsed.GetValue(qualitySteps),

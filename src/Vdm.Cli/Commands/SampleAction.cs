@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Vdm.Cli.Infrastructure;
 using Vdm.Diffusion;
+using Vdm.Distributed;
 using Vdm.Imaging;
 using Vdm.Sampling;
 using Vdm.Training;
@@ -24,6 +25,8 @@ public static class SampleAction
         if (args.Out is { } requested) CheckPng(requested, "--out");
         if (args.OutDir is { } dir && File.Exists(dir)) throw new UsageException($"--out-dir {dir}: is a file, not a folder");
         ConfigLimits.CheckSampleCount(args.Count, "--count"); // before the model is loaded: refused at once
+        var shard = ShardSpec.Resolve(args.Shard);
+        if (shard is not null && args.Trajectory) throw new UsageException("--trajectory cannot be sharded: draw it in one process");
 
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
         foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm sample: warning: skipping checkpoint: {why}; using {loaded.Path}");
@@ -56,23 +59,35 @@ public static class SampleAction
             SampleDecoder = args.SampleDecoder,
             NumClasses = classes,
         };
+        // Sample i depends on (seed, i) only (SampleNoise), so a shard draws its range of indices and `vdm merge` puts them together.
+        var range = shard?.Of(args.Count) ?? BatchShard.For(0, 1, args.Count);
+        options = options with { FirstIndex = range.Start };
         using var scope = NewDisposeScope();
         Tensor? labels = classes == 0 ? null
-            : args.Class is { } c ? full(args.Count, c, ScalarType.Int64)
-            : arange(args.Count, ScalarType.Int64) % classes;
+            : args.Class is { } c ? full(range.Count, c, ScalarType.Int64)
+            : arange(range.Start, range.End, ScalarType.Int64) % classes;
         var trajectory = args.Trajectory ? new TrajectoryRecorder(steps, Math.Min(args.Count, TrajectoryRows), config.Diffusion.Vocab) : null;
 
         context.Out.WriteLine($"sampling {args.Count} with {SamplerName(kind)} ({steps} steps, seed {args.Seed}" +
                               (args.Class is { } cls ? $", class {cls}" : "") + (args.Guidance is > 0 ? $", guidance {args.Guidance}" : "") +
                               $") from {loaded.Path} (step {loaded.Step}, {(args.Online ? "online" : "EMA")} weights)");
         var clock = Stopwatch.StartNew();
-        var samples = SampleWriter.Draw(loaded.Model, shape, args.Count, kind, options, labels, trajectory is null ? null : trajectory.Observe);
+        var samples = SampleWriter.Draw(loaded.Model, shape, (int)range.Count, kind, options, labels, trajectory is null ? null : trajectory.Observe);
         if (context.Cancel.IsCancellationRequested) throw new OperationCanceledException(context.Cancel);
 
         if (args.OutDir is { } eachDir)
         {
             var written = SampleWriter.SaveEach(Path.GetFullPath(eachDir), samples, options.FirstIndex, config.Diffusion.Vocab);
             context.Out.WriteLine($"wrote {written.Count} PNGs to {Path.GetFullPath(eachDir)} ({Path.GetFileName(written[0])} … {Path.GetFileName(written[^1])})");
+        }
+        if (shard is { } part)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+            var file = part.FileFor(output);
+            ShardSamples.Save(file, samples, part, args.Count, args.Columns ?? (int)Math.Ceiling(Math.Sqrt(args.Count)), config.Diffusion.Vocab,
+                $"{Path.GetFullPath(loaded.Path)}|{(args.Online ? "online" : "ema")}|{SamplerName(kind)}|{steps} steps|seed {args.Seed}|class {args.Class}|guidance {args.Guidance}|decoder {args.SampleDecoder}|out {output}");
+            context.Out.WriteLine($"wrote shard {part} (samples {range.Start}..{range.End - 1} of {args.Count}) to {file} ({clock.Elapsed.TotalSeconds:0.0} s); combine the shards with: vdm merge --out {output} {Path.ChangeExtension(output, null)}.shard-*-of-{part.Count}.json");
+            return ExitCodes.Success;
         }
         if (args.OutDir is null || args.Out is not null)
         {

@@ -24,6 +24,7 @@ public sealed record SampleArgs
     public bool Trajectory { get; init; }
     public bool SampleDecoder { get; init; }
     public int? Columns { get; init; }
+    public string? Shard { get; init; }
     public string? OutDir { get; init; }
 }
 
@@ -50,13 +51,15 @@ public static class SampleCommand
         var trajectory = Opt.Flag("--trajectory", "Also write the reverse trajectory (z_t at evenly spaced steps) next to --out");
         var sampleDecoder = Opt.Flag("--sample-decoder", "Draw x from p(x|z_0) instead of taking its most likely value");
         var columns = Opt.Int("--columns", "Images per row of the grid (default: √count)", min: 1);
+        var shard = Opt.Text("--shard", "Draw only shard i of n of the samples into <out>.shard-i-of-n.json, for `vdm merge` (default: from mpirun, srun, a Slurm array or a Kubernetes indexed job)", "i/n");
         var outDir = Opt.Text("--out-dir", "Also write one PNG per sample into DIR, named by global sample index (sample-000000.png, …); without --out, no grid", "DIR");
 
         var command = new Command("sample", "Draw samples from a trained model into a PNG grid");
         command.Add(source);
-        foreach (var option in new Option[] { count, sampler, steps, seed, cls, guidance, online, output, trajectory, sampleDecoder, columns, outDir })
+        var device = DeviceOption.Create();
+        foreach (var option in new Option[] { count, sampler, steps, seed, cls, guidance, online, output, trajectory, sampleDecoder, columns, outDir, shard, device })
             command.Add(option);
-        CommandTree.SetHandler(command, context, parsed => SampleAction.Run(context, new SampleArgs
+        CommandTree.SetHandler(command, context, parsed => SampleAction.Run(DeviceOption.Checked(context, parsed.GetValue(device)), new SampleArgs
         {
             Source = parsed.GetValue(source)!,
             Count = parsed.GetValue(count) ?? 64,
@@ -70,6 +73,7 @@ public static class SampleCommand
             Trajectory = parsed.GetValue(trajectory),
             SampleDecoder = parsed.GetValue(sampleDecoder),
             Columns = parsed.GetValue(columns),
+            Shard = parsed.GetValue(shard),
             OutDir = parsed.GetValue(outDir),
         }));
         return command;

@@ -1,6 +1,7 @@
 using Vdm.Cli.Infrastructure;
 using Vdm.Cli.Rendering;
 using Vdm.Data;
+using Vdm.Distributed;
 using Vdm.Networks;
 using Vdm.Runtime;
 using Vdm.Training;
@@ -17,17 +18,20 @@ public static class TrainAction
 
     public static int Run(CliContext context, TrainArgs args)
     {
-        return args.Resume ? Resume(context, args) : Create(context, args);
+        using var group = DistributedOptions.Join(args.Distributed, args.CommTimeout);
+        if (group.Rank > 0) context = context.Silenced(); // rank 0 reports for all
+        else if (group.Size > 1) context.Out.WriteLine($"data-parallel training on {group.Size} processes ({group.Description})");
+        return args.Resume ? Resume(context, args, group) : Create(context, args, group);
     }
 
-    private static int Create(CliContext context, TrainArgs args)
+    private static int Create(CliContext context, TrainArgs args, IProcessGroup group)
     {
         var presetName = args.Preset ?? PresetFor(args.Dataset) ?? DefaultPreset;
         var config = ApplyOverrides(Presets.Get(presetName), args);
         config.Validate();
         DataAccess.CheckName(config.Dataset);
         var runDir = Path.GetFullPath(args.RunDir ?? DefaultRunDir(presetName, args.Dataset));
-        CheckRunDirIsFree(runDir);
+        if (group.IsRoot()) CheckRunDirIsFree(runDir);
         config = config with { Images = ImageFolderOptions(config.Dataset, args) };
 
         using var train = DataAccess.Load(config.Dataset, SplitNames.Train, args.DataDir, context.Out, config.Images);
@@ -37,14 +41,15 @@ public static class TrainAction
         using (ModelFactory.Build(config)) { } // a network that cannot take this data fails here, before any folder exists
         if (config.Train.BatchSize > train.Count)
             throw new UsageException($"--batch-size {config.Train.BatchSize} is larger than the training set of {config.Dataset} ({train.Count} examples)");
-        CheckRunDirIsFree(runDir); // the data may have taken a while: check again right before creating it
+        if (group.IsRoot()) CheckRunDirIsFree(runDir); // the data may have taken a while: check again right before creating it
 
-        using var run = TrainingRun.Create(runDir, config, train, test);
+        using var run = TrainingRun.Create(runDir, config, train, test, group);
+        if (group.Size > 1) context.Out.WriteLine($"all-reducing {run.Model.parameters().Sum(p => p.numel()) * 4 / 1e6:0.00} MB of gradients per step (global batch {config.Train.BatchSize}, {run.Trainer.Shard.Count} or so per process)");
         context.Out.WriteLine($"training {Describe(config)} on {config.Dataset} ({train.Count} train / {test.Count} test examples) into {run.Directory}");
         return Train(context, run);
     }
 
-    private static int Resume(CliContext context, TrainArgs args)
+    private static int Resume(CliContext context, TrainArgs args, IProcessGroup group)
     {
         if (args.Preset is not null && !Presets.Names.Contains(args.Preset)) Presets.Get(args.Preset); // names the known ones
         var runDir = Path.GetFullPath(args.RunDir ?? DefaultRunDir(args.Preset ?? PresetFor(args.Dataset) ?? DefaultPreset, args.Dataset));
@@ -75,7 +80,7 @@ public static class TrainAction
         using var run = TrainingRun.Resume(runDir, train, test, overrides, new Reporter<TrainingEvent>(e =>
         {
             if (e is MessageEvent m) messages.Add(m.Text);
-        }));
+        }), group);
         foreach (var message in messages) context.Out.WriteLine(message);
         context.Out.WriteLine($"resuming {run.Directory} at step {run.Step} of {run.Config.Train.Steps}");
         return Train(context, run);
@@ -85,7 +90,8 @@ public static class TrainAction
     {
         MallocSettings.KeepFreedMemory(); // activations reuse the heap instead of faulting fresh pages in every step (docs/performance.md)
         if (ConvolutionBackend.Result is { OneDnnWrong: true } check) context.Out.WriteLine($"note: convolutions: {check.Describe()}");
-        var renderer = context.Interactive ? (ITrainingRenderer)new LiveTrainingRenderer(context) : new PlainTrainingRenderer(context, run.Config.LogEvery);
+        // Open MPI gives each rank a terminal: a data-parallel run logs plain lines (cluster logs are files anyway).
+        var renderer = context.Interactive && run.Group.Size == 1 ? (ITrainingRenderer)new LiveTrainingRenderer(context) : new PlainTrainingRenderer(context, run.Config.LogEvery);
         TrainingSummary summary;
         using (context.StopCleanlyOnCancel()) summary = renderer.Run(run, context.Cancel);
         return Report(context, run, summary);

@@ -35,6 +35,8 @@ public sealed record TrainArgs
     public string? DataDir { get; init; }
     public bool Resume { get; init; }
     public bool ClassConditional { get; init; }
+    public DistributedMode? Distributed { get; init; }
+    public int? CommTimeout { get; init; }
     public int? ImageSize { get; init; }
     public int? ImageChannels { get; init; }
     public bool SkipBadImages { get; init; }
@@ -130,6 +132,8 @@ public sealed class TrainOptionSet
     public Option<string?> DataDir { get; } = Opt.Text("--data-dir", "Data cache folder (default: $VDM_DATA or ~/.cache/vdm)", "DIR");
     public Option<bool> Resume { get; } = Opt.Flag("--resume", "Continue the run in --run from its newest checkpoint");
     public Option<bool> ClassConditional { get; } = Opt.Flag("--class-conditional", "Condition on class labels (enables --class and --guidance when sampling)");
+    public Option<DistributedMode?> Distributed { get; } = DistributedOptions.Mode();
+    public Option<int?> CommTimeout { get; } = DistributedOptions.Timeout();
     public Option<int?> ImageSize { get; } = Opt.Int("--image-size", "Folder of images: centre-crop each to a square and resize to N×N (default: keep the size, which all must share)", 1, 4096);
     public Option<int?> ImageChannels { get; } = Opt.Int("--image-channels", "Folder of images: 1 (grey) or 3 (RGB) (default: as the first image is stored)", 1, 3, helpName: "1|3");
     public Option<bool> SkipBadImages { get; } = Opt.Flag("--skip-bad-images", "Folder of images: skip files that cannot be decoded or have the wrong size (counted) instead of stopping");
@@ -140,6 +144,7 @@ public sealed class TrainOptionSet
                  {
                      Preset, Dataset, Run, Steps, Minutes, BatchSize, LearningRate, WarmupSteps, Seed, Threads, Schedule, TimeSteps, Weighting, WeightingBias, Network,
                      Channels, Blocks, ChannelMultipliers, Attention, Dropout, Ema, EvalEvery, SampleEvery, CheckpointEvery, DataDir, Resume, ClassConditional,
+                     Distributed, CommTimeout,
                      ImageSize, ImageChannels, SkipBadImages,
                  })
             command.Add(option);
@@ -174,6 +179,8 @@ public sealed class TrainOptionSet
         DataDir = parsed.GetValue(DataDir),
         Resume = parsed.GetValue(Resume),
         ClassConditional = parsed.GetValue(ClassConditional),
+        Distributed = parsed.GetValue(Distributed),
+        CommTimeout = parsed.GetValue(CommTimeout),
         ImageSize = parsed.GetValue(ImageSize),
         ImageChannels = parsed.GetValue(ImageChannels),
         SkipBadImages = parsed.GetValue(SkipBadImages),

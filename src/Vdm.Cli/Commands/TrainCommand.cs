@@ -11,7 +11,13 @@ public static class TrainCommand
         var options = new TrainOptionSet();
         var command = new Command("train", "Train a Variational Diffusion Model (default: the mnist preset)");
         options.AddTo(command);
-        CommandTree.SetHandler(command, context, parsed => TrainAction.Run(context, options.Read(parsed)));
+        var device = DeviceOption.Create();
+        command.Add(device);
+        CommandTree.SetHandler(command, context, parsed =>
+        {
+            DeviceOption.Check(parsed.GetValue(device));
+            return TrainAction.Run(context, options.Read(parsed));
+        });
         return command;
     }
 }

@@ -13,6 +13,11 @@ public sealed class CliContext
 
     public TextWriter Out { get; }
 
+    private CliContext? parent; // the context Ctrl-C consults, for a silenced copy
+
+    /// <summary>This context with standard output discarded (the ranks other than 0 of a data-parallel run).</summary>
+    public CliContext Silenced() => new(TextWriter.Null, Error, false, Cancel) { parent = parent ?? this };
+
     public TextWriter Error { get; }
 
     /// <summary>True when stdout is a terminal: live progress bars; otherwise plain periodic lines.</summary>
@@ -28,8 +33,9 @@ public sealed class CliContext
     /// <summary>Marks a section during which Ctrl-C cancels <see cref="Cancel"/> instead of ending the process.</summary>
     public IDisposable StopCleanlyOnCancel()
     {
-        Interlocked.Increment(ref cleanStops);
-        return new Section(this);
+        var owner = parent ?? this;
+        Interlocked.Increment(ref owner.cleanStops);
+        return new Section(owner);
     }
 
     private sealed class Section(CliContext context) : IDisposable

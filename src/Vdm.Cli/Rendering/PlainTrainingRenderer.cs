@@ -40,6 +40,6 @@ public sealed class PlainTrainingRenderer(CliContext context, int every) : ITrai
         var skipped = s.Result.Skipped ? "  (skipped: non-finite)" : "";
         var objective = l.IsBound ? "" : $" (weighted objective {Format.Bpd(l.Objective)})";
         return $"step {s.Result.Step}/{s.TotalSteps}  loss {Format.Bpd(l.Total)} bits/dim{objective}  recon {Format.Bpd(l.Recon)}  prior {Format.Bpd(l.Prior)}  " +
-               $"diff {Format.Bpd(l.Diffusion)}  lr {Format.Lr(s.Result.LearningRate)}  img/s {Format.Rate(s.ImagesPerSecond)}  eta {Format.Duration(s.Eta)}{skipped}";
+               $"diff {Format.Bpd(l.Diffusion)}  lr {Format.Lr(s.Result.LearningRate)}  img/s {Format.Rate(s.ImagesPerSecond)}{(s.WorldSize > 1 ? $" ({s.WorldSize} processes, {s.AllReduceSeconds / Math.Max(1e-9, s.Elapsed.TotalSeconds):0.0%} in all-reduce)" : "")}  eta {Format.Duration(s.Eta)}{skipped}";
     }
 }

@@ -60,9 +60,11 @@ public sealed class VariationalDiffusionModel : nn.Module
     /// <summary>
     /// The bound's three terms per example for integer data x ([B, ...], values in 0..V−1).
     /// <paramref name="u"/> ([B], in [0, 1)) fixes the diffusion times; by default they are drawn (antithetic or
-    /// uniform). In discrete time, u picks the grid step t = (⌊uT⌋ + 1)/T.
+    /// uniform). In discrete time, u picks the grid step t = (⌊uT⌋ + 1)/T. <paramref name="eps0"/> and
+    /// <paramref name="eps"/> (shaped like x) fix the noise of z_0 and z_t the same way (data-parallel training cuts
+    /// them from a whole batch's draw).
     /// </summary>
-    public LossTerms Loss(Tensor x, Tensor? labels = null, Generator? generator = null, Tensor? u = null)
+    public LossTerms Loss(Tensor x, Tensor? labels = null, Generator? generator = null, Tensor? u = null, Tensor? eps0 = null, Tensor? eps = null)
     {
         using var scope = NewDisposeScope();
         var dtype = DType;
@@ -73,7 +75,7 @@ public sealed class VariationalDiffusionModel : nn.Module
         var gamma1 = endpoints[1].expand(batch);
 
         // Reconstruction: −log p(x | z_0), z_0 ~ q(z_0 | x).
-        var eps0 = randn(f.shape, dtype, f.device, generator: generator);
+        eps0 ??= randn(f.shape, dtype, f.device, generator: generator);
         var z0 = ForwardProcess.Diffuse(f, gamma0, eps0);
         var recon = -Reductions.SumPerExample(CategoricalDecoder.LogProb(x, z0, gamma0, Config.Vocab));
 
@@ -84,7 +86,7 @@ public sealed class VariationalDiffusionModel : nn.Module
         u ??= Config.Antithetic
             ? TimeSampling.Antithetic(batch, generator, f.device, dtype)
             : TimeSampling.Uniform(batch, generator, f.device, dtype);
-        var (diffusion, objective) = DiffusionTerm(f, labels, generator, u.to(dtype));
+        var (diffusion, objective) = DiffusionTerm(f, labels, generator, u.to(dtype), eps);
 
         var terms = new LossTerms(
             recon.MoveToOuterDisposeScope(),
@@ -96,7 +98,7 @@ public sealed class VariationalDiffusionModel : nn.Module
     }
 
     /// <summary>The bound's diffusion term per example, and the weighted one training minimises (null when it is the bound).</summary>
-    private (Tensor Bound, Tensor? Objective) DiffusionTerm(Tensor f, Tensor? labels, Generator? generator, Tensor u)
+    private (Tensor Bound, Tensor? Objective) DiffusionTerm(Tensor f, Tensor? labels, Generator? generator, Tensor u, Tensor? eps)
     {
         Tensor t, weight;
         if (Config.TimeSteps == 0)
@@ -112,7 +114,7 @@ public sealed class VariationalDiffusionModel : nn.Module
         }
 
         var gammaT = Schedule.forward(t);
-        var eps = randn(f.shape, f.dtype, f.device, generator: generator);
+        eps ??= randn(f.shape, f.dtype, f.device, generator: generator);
         var zt = ForwardProcess.Diffuse(f, gammaT, eps);
         var epsHat = EpsHat(zt, gammaT, labels);
         var squaredError = Reductions.SumPerExample((eps - epsHat).square());

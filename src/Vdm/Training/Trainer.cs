@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using Vdm.Diffusion;
+using Vdm.Distributed;
 using static TorchSharp.torch;
 
 namespace Vdm.Training;
@@ -15,13 +17,17 @@ public sealed class Trainer : IDisposable
     private readonly OptimizerHelper optimizer;
     private readonly Parameter[] parameters;
 
-    public Trainer(VariationalDiffusionModel model, TrainConfig config, int numClasses = 0)
+    /// <param name="group">The processes training this model together (default: this one alone). With more than
+    /// one, rank 0's parameters are broadcast here and <see cref="TrainStep"/> takes this rank's <see cref="Shard"/>.</param>
+    public Trainer(VariationalDiffusionModel model, TrainConfig config, int numClasses = 0, IProcessGroup? group = null)
     {
         config.Validate();
         Model = model;
         Config = config;
         NumClasses = numClasses;
+        Group = group ?? SingleProcessGroup.Instance;
         parameters = model.parameters().ToArray();
+        if (Group.Size > 1) BroadcastParameters();
         optimizer = optim.AdamW(parameters, config.LearningRate, config.Beta1, config.Beta2, weight_decay: config.WeightDecay);
         Ema = new Ema(model, config.EmaDecay);
         Generator = new Generator((ulong)config.Seed + 0x5DEECE66DUL);
@@ -40,6 +46,14 @@ public sealed class Trainer : IDisposable
 
     public OptimizerHelper Optimizer => optimizer;
 
+    public IProcessGroup Group { get; }
+
+    /// <summary>Wall time spent in the gradient all-reduce so far (0 in one process).</summary>
+    public double AllReduceSeconds { get; private set; }
+
+    /// <summary>The rows of every global batch (<see cref="TrainConfig.BatchSize"/>) this rank trains on.</summary>
+    public BatchShard Shard => BatchShard.For(Group.Rank, Group.Size, Config.BatchSize);
+
     /// <summary>Steps taken so far (including skipped ones).</summary>
     public long Step { get; set; }
 
@@ -52,9 +66,11 @@ public sealed class Trainer : IDisposable
     /// <summary>Test hook: when set, called with the loss before backward (e.g. to inject NaN).</summary>
     public Func<Tensor, Tensor>? LossHook { get; set; }
 
-    /// <summary>One step on a batch of integer data x ([B, ...]) with optional labels ([B], int64).</summary>
+    /// <summary>One step on a batch of integer data x ([B, ...]) with optional labels ([B], int64); in a group of
+    /// several processes, x holds this rank's <see cref="Shard"/> of the global batch.</summary>
     public StepResult TrainStep(Tensor x, Tensor? labels = null)
     {
+        if (Group.Size > 1) return TrainShardStep(x, labels);
         using var scope = NewDisposeScope();
         Model.train();
         double lr = LearningRateSchedule.At(Config, Step);
@@ -93,6 +109,127 @@ public sealed class Trainer : IDisposable
         }
         Step++;
         return new StepResult(Step, summary with { Objective = lossValue }, gradNorm, lr, !finite);
+    }
+
+    /// <summary>
+    /// The data-parallel step. The random numbers of the whole global batch are drawn from the generator (the same
+    /// on every rank) in the order <see cref="VariationalDiffusionModel.Loss"/> draws them in one process — label
+    /// dropout, ε_0, the B (antithetic) times u, ε — and cut to this rank's rows, so the ranks together compute the
+    /// single-process batch. Each rank's loss is its rows' sum / B, so the sum over ranks of the gradients is the
+    /// gradient of the batch mean; gradients and the terms' sums are summed in one all-reduce, before clipping, so
+    /// clipping, skipping, AdamW and EMA see the same numbers on every rank.
+    /// </summary>
+    private StepResult TrainShardStep(Tensor x, Tensor? labels)
+    {
+        using var scope = NewDisposeScope();
+        var shard = Shard;
+        if (x.shape[0] != shard.Count)
+            throw new ArgumentException($"rank {Group.Rank} of {Group.Size} trains on {shard.Count} rows of each batch of {shard.Total}, got {x.shape[0]}");
+        Model.train();
+        double lr = LearningRateSchedule.At(Config, Step);
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+        optimizer.zero_grad();
+
+        long batch = shard.Total;
+        Tensor Rows(Tensor whole) => whole.narrow(0, shard.Start, shard.Count);
+        if (labels is not null && NumClasses > 0 && Config.LabelDropout > 0)
+        {
+            var drop = Rows(rand([batch], generator: Generator) < Config.LabelDropout).to(labels.device);
+            labels = where(drop, full_like(labels, NumClasses), labels);
+        }
+        var dtype = Model.DType;
+        long[] shape = [batch, .. x.shape.Skip(1)];
+        var eps0 = randn(shape, dtype, x.device, generator: Generator);
+        var u = Model.Config.Antithetic
+            ? TimeSampling.Antithetic(batch, Generator, x.device, dtype)
+            : TimeSampling.Uniform(batch, Generator, x.device, dtype);
+        var eps = randn(shape, dtype, x.device, generator: Generator);
+
+        using var terms = Model.Loss(x, labels, Generator, Rows(u), Rows(eps0), Rows(eps));
+        var loss = terms.ToBitsPerDim(terms.Objective()).sum() / batch;
+        if (LossHook is not null) loss = LossHook(loss);
+        loss.backward();
+
+        var grads = parameters.Select(p => p.grad ?? zeros_like(p)).ToArray();
+        var sums = stack(new[] { terms.Total(), terms.Recon, terms.Prior, terms.Diffusion, terms.Objective() }
+            .Select(t => terms.ToBitsPerDim(t.detach()).sum()).ToArray()).to(grads[0].dtype);
+        using var buffer = cat(grads.Select(g => g.detach().flatten()).Append(sums.to(grads[0].device)).ToArray());
+        long before = Stopwatch.GetTimestamp();
+        Group.AllReduceSum(buffer);
+        AllReduceSeconds += Stopwatch.GetElapsedTime(before).TotalSeconds;
+        long offset = 0;
+        using (no_grad())
+        {
+            foreach (var (p, g) in parameters.Zip(grads))
+            {
+                var n = g.numel();
+                if (p.grad is null) p.grad = zeros_like(p);
+                p.grad.copy_(buffer.narrow(0, offset, n).view_as(g));
+                offset += n;
+            }
+        }
+        var means = (buffer.narrow(0, offset, 5).to(ScalarType.Float64) / batch).data<double>().ToArray();
+        double lossValue = means[4];
+        var summary = new LossSummary(means[0], means[1], means[2], means[3], lossValue, terms.IsBound);
+
+        double gradNorm = Config.GradClip > 0
+            ? nn.utils.clip_grad_norm_(parameters, Config.GradClip)
+            : GlobalGradNorm();
+        bool finite = double.IsFinite(lossValue) && double.IsFinite(gradNorm);
+        if (finite)
+        {
+            // As in one process: the state before the update is restored when the update is not finite. The
+            // inputs are identical on every rank, so every rank decides the same.
+            Backup();
+            optimizer.step();
+            Ema.Update(Model);
+            AfterUpdateHook?.Invoke(this);
+            finite = StateIsFinite();
+            if (finite) NonFiniteInARow = 0;
+        }
+        if (!finite)
+        {
+            if (double.IsFinite(lossValue) && double.IsFinite(gradNorm)) Rollback();
+            optimizer.zero_grad();
+            NonFiniteInARow++;
+            NonFiniteTotal++;
+        }
+        Step++;
+        return new StepResult(Step, summary, gradNorm, lr, !finite);
+    }
+
+    /// <summary>
+    /// Sum over ranks of each rank's largest |θ − θ_rank 0| over all parameters: 0 exactly when every rank holds
+    /// rank 0's parameters bit for bit (always 0 in one process). One broadcast and one all-reduce; all ranks call it.
+    /// </summary>
+    public double ParameterDisagreement()
+    {
+        if (Group.Size == 1 || parameters.Length == 0) return 0;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var mine = cat(parameters.Select(p => p.detach().flatten().to(ScalarType.Float64)).ToArray()).contiguous();
+        var root = mine.clone();
+        Group.Broadcast(root);
+        var largest = (mine - root).abs().max().reshape(1).contiguous();
+        Group.AllReduceSum(largest);
+        return largest.item<double>();
+    }
+
+    /// <summary>Copies rank 0's parameters to every rank (one broadcast of all of them).</summary>
+    private void BroadcastParameters()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        if (parameters.Length == 0) return;
+        var buffer = cat(parameters.Select(p => p.detach().flatten().to(parameters[0].dtype)).ToArray());
+        Group.Broadcast(buffer);
+        long offset = 0;
+        foreach (var p in parameters)
+        {
+            var n = p.numel();
+            p.copy_(buffer.narrow(0, offset, n).view_as(p));
+            offset += n;
+        }
     }
 
     /// <summary>Test hook: called after the optimiser and EMA update of a finite step (e.g. to poison a weight).</summary>

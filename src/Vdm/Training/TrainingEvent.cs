@@ -5,7 +5,10 @@ namespace Vdm.Training;
 /// <summary>What a run reports while it trains; the CLI renders these (the library prints nothing).</summary>
 public abstract record TrainingEvent;
 
-public sealed record StepEvent(StepResult Result, double ImagesPerSecond, TimeSpan Elapsed, TimeSpan? Eta, long TotalSteps) : TrainingEvent;
+/// <param name="ImagesPerSecond">Global: all processes of a data-parallel run together.</param>
+/// <param name="WorldSize">Processes training together.</param>
+/// <param name="AllReduceSeconds">Time this process spent in the gradient all-reduce since the run (re)started.</param>
+public sealed record StepEvent(StepResult Result, double ImagesPerSecond, TimeSpan Elapsed, TimeSpan? Eta, long TotalSteps, int WorldSize = 1, double AllReduceSeconds = 0) : TrainingEvent;
 
 public sealed record EvalEvent(EvalResult Result, long Step) : TrainingEvent;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Vdm.Data;
 using Vdm.Diffusion;
+using Vdm.Distributed;
 using Vdm.Evaluation;
 using Vdm.Imaging;
 using Vdm.Sampling;
@@ -21,10 +22,11 @@ public sealed class TrainingRun : IDisposable
     private readonly Dataset? test;
     private readonly IDisposable runLock;
     private readonly BatchSchedule batches;
-    private readonly MetricsLog metrics;
+    private readonly MetricsLog? metrics; // rank 0's only
 
-    private TrainingRun(RunFolder folder, RunConfig config, Dataset train, Dataset? test, IDisposable runLock)
+    private TrainingRun(RunFolder folder, RunConfig config, Dataset train, Dataset? test, IDisposable runLock, IProcessGroup? group = null)
     {
+        Group = group ?? SingleProcessGroup.Instance;
         this.folder = folder;
         this.train = train;
         this.test = test;
@@ -32,8 +34,9 @@ public sealed class TrainingRun : IDisposable
         Config = config;
         if (config.Train.Threads > 0) set_num_threads(config.Train.Threads);
         Model = ModelFactory.Build(config);
-        Trainer = new Trainer(Model, config.Train, config.Model.NumClasses);
+        Trainer = new Trainer(Model, config.Train, config.Model.NumClasses, Group);
         batches = new BatchSchedule(config.Train.Seed, train.Count, config.Train.BatchSize);
+        if (!Group.IsRoot()) return; // only rank 0 writes into the run folder
         System.IO.Directory.CreateDirectory(folder.CheckpointDir);
         System.IO.Directory.CreateDirectory(folder.SamplesDir);
         metrics = new MetricsLog(folder.MetricsPath, folder.TensorBoardDir);
@@ -49,12 +52,17 @@ public sealed class TrainingRun : IDisposable
 
     public long Step => Trainer.Step;
 
+    /// <summary>The processes training this run together (data parallelism, docs/distributed.md).</summary>
+    public IProcessGroup Group { get; }
+
     /// <summary>Starts a new run in <paramref name="runDir"/>, which must not exist or be empty.</summary>
-    public static TrainingRun Create(string runDir, RunConfig config, Dataset train, Dataset? test)
+    /// <remarks>In a group of processes only rank 0 touches the folder; the others hold no lock and write nothing.</remarks>
+    public static TrainingRun Create(string runDir, RunConfig config, Dataset train, Dataset? test, IProcessGroup? group = null)
     {
         config.Validate();
         CheckData(config, train, test);
         var folder = new RunFolder(runDir);
+        if (group is not null && !group.IsRoot()) return new TrainingRun(folder, config, train, test, NoLock.Instance, group);
         // A folder holding only the lock of a process killed while it was starting counts as empty.
         if (!folder.HoldsOnlyStaleLock())
             throw new ArgumentException($"{folder.Root}: the run folder exists and is not empty (use --resume to continue it, or another --run)");
@@ -63,7 +71,7 @@ public sealed class TrainingRun : IDisposable
         {
             folder.RemovePartialWrites();
             AtomicFile.WriteAllBytes(folder.ConfigPath, System.Text.Encoding.UTF8.GetBytes(config.ToJson()));
-            return new TrainingRun(folder, config, train, test, runLock);
+            return new TrainingRun(folder, config, train, test, runLock, group);
         }
         catch
         {
@@ -93,14 +101,18 @@ public sealed class TrainingRun : IDisposable
     /// Continues a run from its newest valid checkpoint (newer corrupt ones are reported and skipped). Optional
     /// overrides may change the step budget, wall-clock budget and threads, nothing that alters the model.
     /// </summary>
-    public static TrainingRun Resume(string runDir, Dataset train, Dataset? test, TrainConfig? overrides = null, IProgress<TrainingEvent>? progress = null)
+    /// <remarks>In a group of processes every rank reads the same checkpoint (the run folder must be readable by all,
+    /// docs/distributed.md); only rank 0 locks the folder and tidies it. The world size may differ from the one that
+    /// wrote the checkpoint: the config fixes the global batch.</remarks>
+    public static TrainingRun Resume(string runDir, Dataset train, Dataset? test, TrainConfig? overrides = null, IProgress<TrainingEvent>? progress = null, IProcessGroup? group = null)
     {
+        bool root = group is null || group.IsRoot();
         var config = ReadConfig(runDir);
         if (overrides is not null)
             config = config with { Train = config.Train with { Steps = overrides.Steps, Minutes = overrides.Minutes, Threads = overrides.Threads } };
         CheckData(config, train, test);
         var folder = new RunFolder(runDir);
-        var runLock = folder.Lock();
+        var runLock = root ? folder.Lock() : NoLock.Instance;
         TrainingRun? run = null;
         try
         {
@@ -108,9 +120,9 @@ public sealed class TrainingRun : IDisposable
             // (possibly huge) model is refused in milliseconds instead of allocating it first.
             var newest = RunFolder.NewestValidCheckpoint(folder.Root, out var skipped);
             if (newest is not null) Checkpoint.CheckConfigHash(newest, config);
-            run = new TrainingRun(folder, config, train, test, runLock);
-            if (run.metrics.RepairedTornLine) progress?.Report(new MessageEvent($"{folder.MetricsPath}: removed a torn last line left by an interrupted write"));
-            var partial = folder.RemovePartialWrites();
+            run = new TrainingRun(folder, config, train, test, runLock, group);
+            if (run.metrics?.RepairedTornLine == true) progress?.Report(new MessageEvent($"{folder.MetricsPath}: removed a torn last line left by an interrupted write"));
+            var partial = root ? folder.RemovePartialWrites() : [];
             if (partial.Count > 0) progress?.Report(new MessageEvent($"removed {partial.Count} partial write(s) left by an interrupted process: {string.Join(", ", partial)}"));
             foreach (var why in skipped) progress?.Report(new MessageEvent($"skipping corrupt checkpoint: {why}"));
             if (newest is null)
@@ -123,6 +135,8 @@ public sealed class TrainingRun : IDisposable
                 Checkpoint.Restore(newest, config, run.Trainer);
                 progress?.Report(new MessageEvent($"resumed from {newest} at step {run.Step}"));
             }
+            if (run.Group.Size > 1 && run.Group.BroadcastValue(run.Step) != run.Step)
+                throw new DistributedException($"rank {run.Group.Rank} resumed at step {run.Step}, rank 0 at another step: every rank must see the same checkpoints in {folder.Root}");
             return run;
         }
         catch
@@ -158,13 +172,14 @@ public sealed class TrainingRun : IDisposable
         long target = Math.Min(total, stopAtStep ?? long.MaxValue);
         var clock = Stopwatch.StartNew();
         long startStep = Step;
+        double allReduceAtStart = Trainer.AllReduceSeconds;
         string? lastCheckpoint = null, lastSamples = null;
         EvalResult? lastEval = null;
         bool budgetSpent = false;
 
-        while (Step < target && !cancel.IsCancellationRequested)
+        while (Step < target && !StopRequested(cancel))
         {
-            if (Config.Train.Minutes > 0 && clock.Elapsed.TotalMinutes >= Config.Train.Minutes)
+            if (Config.Train.Minutes > 0 && Agreed(clock.Elapsed.TotalMinutes >= Config.Train.Minutes))
             {
                 budgetSpent = true;
                 progress?.Report(new MessageEvent($"time budget of {Config.Train.Minutes} minutes spent at step {Step}"));
@@ -174,7 +189,7 @@ public sealed class TrainingRun : IDisposable
             double seconds = clock.Elapsed.TotalSeconds;
             double rate = (Step - startStep) * Config.Train.BatchSize / Math.Max(seconds, 1e-9);
             TimeSpan? eta = Step > startStep ? TimeSpan.FromSeconds(seconds / (Step - startStep) * (target - Step)) : null;
-            progress?.Report(new StepEvent(result, rate, clock.Elapsed, eta, total));
+            progress?.Report(new StepEvent(result, rate, clock.Elapsed, eta, total, Group.Size, Trainer.AllReduceSeconds - allReduceAtStart));
             if (Step % Config.LogEvery == 0 || result.Skipped) LogStep(result, rate);
 
             if (Trainer.Diverged)
@@ -199,17 +214,26 @@ public sealed class TrainingRun : IDisposable
         return new TrainingSummary(Step, cancel.IsCancellationRequested, false, lastCheckpoint, lastEval, lastSamples);
     }
 
+    /// <summary>Rank 0's decision, taken by every rank: clocks and signals differ between processes, and a rank that
+    /// stopped alone would leave the others waiting in the next all-reduce. One broadcast per step, only with several ranks.</summary>
+    private bool Agreed(bool decision) => Group.Size == 1 ? decision : Group.BroadcastValue(decision ? 1 : 0) != 0;
+
+    private bool StopRequested(CancellationToken cancel) => Agreed(cancel.IsCancellationRequested);
+
     private StepResult TrainOneStep()
     {
         using var scope = NewDisposeScope();
-        using var batch = train.Take((IReadOnlyList<long>)batches.Indices(Step));
+        var indices = batches.Indices(Step);
+        if (Group.Size > 1) indices = indices[(int)Trainer.Shard.Start..(int)Trainer.Shard.End];
+        using var batch = train.Take((IReadOnlyList<long>)indices);
         var labels = Config.Model.NumClasses > 0 ? batch.Labels : null;
         return Trainer.TrainStep(batch.Images, labels);
     }
 
     private void LogStep(StepResult result, double imagesPerSecond)
     {
-        metrics.Write("train", Step, new Dictionary<string, double>
+        if (metrics is null) return;
+        var values = new Dictionary<string, double>
         {
             ["bpd"] = result.Loss.Total,
             ["recon"] = result.Loss.Recon,
@@ -222,7 +246,13 @@ public sealed class TrainingRun : IDisposable
             ["skipped_total"] = Trainer.NonFiniteTotal,
             ["gamma0"] = GammaAt(0),
             ["gamma1"] = GammaAt(1),
-        });
+        };
+        if (Group.Size > 1)
+        {
+            values["world_size"] = Group.Size;
+            values["allreduce_s_total"] = Trainer.AllReduceSeconds;
+        }
+        metrics.Write("train", Step, values);
     }
 
     private double GammaAt(double t)
@@ -238,6 +268,15 @@ public sealed class TrainingRun : IDisposable
     private string SaveCheckpoint(IProgress<TrainingEvent>? progress)
     {
         var path = Path.Combine(folder.CheckpointDir, Checkpoint.FileName(Step));
+        if (Group.Size > 1)
+        {
+            // The ranks must agree before rank 0's parameters stand for all of them in the checkpoint.
+            double disagreement = Trainer.ParameterDisagreement();
+            progress?.Report(new MessageEvent(disagreement == 0
+                ? $"step {Step}: all {Group.Size} ranks hold identical parameters"
+                : $"warning: step {Step}: the ranks' parameters differ by up to {disagreement:g3}"));
+        }
+        if (!Group.IsRoot()) return path; // rank 0 writes it
         try
         {
             Checkpoint.Save(path, Config, Trainer, CheckpointStreamFilter);
@@ -256,13 +295,14 @@ public sealed class TrainingRun : IDisposable
     }
 
     /// <summary>Evaluates the EMA weights on the test split (the first <paramref name="examples"/> examples).</summary>
-    private EvalResult EvaluateEma(IProgress<TrainingEvent>? progress, int examples)
+    private EvalResult? EvaluateEma(IProgress<TrainingEvent>? progress, int examples)
     {
+        if (metrics is null) return null; // rank 0 evaluates
         Trainer.Ema.Swap(Model);
         try
         {
             var result = BoundEvaluator.Evaluate(Model, test!, new EvalOptions { Examples = examples, Seed = Config.Train.Seed, BatchSize = 250 });
-            metrics.Write("eval", Step, new Dictionary<string, double>
+            metrics!.Write("eval", Step, new Dictionary<string, double>
             {
                 ["bpd"] = result.BitsPerDim,
                 ["stderr"] = result.StdErr,
@@ -280,8 +320,9 @@ public sealed class TrainingRun : IDisposable
         }
     }
 
-    private string WriteSamples(IProgress<TrainingEvent>? progress)
+    private string? WriteSamples(IProgress<TrainingEvent>? progress)
     {
+        if (!Group.IsRoot()) return null; // rank 0 draws them
         Trainer.Ema.Swap(Model);
         try
         {
@@ -306,7 +347,7 @@ public sealed class TrainingRun : IDisposable
     {
         try
         {
-            metrics.Dispose(); // may fail to flush on a full disk: the lock must still be released
+            metrics?.Dispose(); // may fail to flush on a full disk: the lock must still be released
         }
         catch (IOException)
         {
@@ -317,5 +358,15 @@ public sealed class TrainingRun : IDisposable
             Model.Dispose();
             runLock.Dispose();
         }
+    }
+}
+
+/// <summary>The lock of a rank that does not own the run folder.</summary>
+file sealed class NoLock : IDisposable
+{
+    public static NoLock Instance { get; } = new();
+
+    public void Dispose()
+    {
     }
 }
