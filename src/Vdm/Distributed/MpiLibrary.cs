@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Vdm.Distributed;
 
-/// <summary>Which MPI application binary interface the loaded library speaks (docs/DESIGN.md §5 of the project notes).</summary>
+/// <summary>Which MPI application binary interface the loaded library speaks (docs/distributed.md).</summary>
 public enum MpiFamily
 {
     /// <summary>Handles are pointers to exported globals (ompi_mpi_comm_world, …); MPI_IN_PLACE = (void*)1.</summary>

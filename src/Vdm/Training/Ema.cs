@@ -5,7 +5,8 @@ namespace Vdm.Training;
 
 /// <summary>
 /// An exponential moving average of a module's parameters, with the warm-up decay min(d, (1 + n)/(10 + n)) so that
-/// short runs are not dominated by the random initial weights (DESIGN.md §6).
+/// short runs are not dominated by the random initial weights: with a fixed decay of 0.999, 0.999^1670 ≈ 19% of
+/// the average is still the initial weights after 1,670 steps.
 /// </summary>
 public sealed class Ema : IDisposable
 {

@@ -82,17 +82,27 @@ public sealed class Trainer : IDisposable
         var loss = terms.MeanObjective();
         if (LossHook is not null) loss = LossHook(loss);
         loss.backward();
+        var summary = terms.Summarise();
+        double lossValue = loss.item<float>();
+        return Update(summary with { Objective = lossValue }, lr);
+    }
+
+    /// <summary>
+    /// The step's second half, the same in one process and in a group (where the gradients are already summed):
+    /// clipping, then AdamW and EMA when loss and gradient norm are finite. A finite gradient can still give a
+    /// non-finite update (a huge learning rate, an overflowing moment): the state before the step is kept, and
+    /// restored when any weight, EMA weight or moment is not finite after it. In a group every rank sees the same
+    /// inputs and so decides the same.
+    /// </summary>
+    private StepResult Update(LossSummary summary, double lr)
+    {
+        double lossValue = summary.Objective;
         double gradNorm = Config.GradClip > 0
             ? nn.utils.clip_grad_norm_(parameters, Config.GradClip)
             : GlobalGradNorm();
-        var summary = terms.Summarise();
-        double lossValue = loss.item<float>();
-
         bool finite = double.IsFinite(lossValue) && double.IsFinite(gradNorm);
         if (finite)
         {
-            // A finite gradient can still give a non-finite update (a huge learning rate, an overflowing moment): the
-            // state before the step is kept, and restored when any weight, EMA weight or moment is not finite after it.
             Backup();
             optimizer.step();
             Ema.Update(Model);
@@ -108,7 +118,7 @@ public sealed class Trainer : IDisposable
             NonFiniteTotal++;
         }
         Step++;
-        return new StepResult(Step, summary with { Objective = lossValue }, gradNorm, lr, !finite);
+        return new StepResult(Step, summary, gradNorm, lr, !finite);
     }
 
     /// <summary>
@@ -172,30 +182,7 @@ public sealed class Trainer : IDisposable
         double lossValue = means[4];
         var summary = new LossSummary(means[0], means[1], means[2], means[3], lossValue, terms.IsBound);
 
-        double gradNorm = Config.GradClip > 0
-            ? nn.utils.clip_grad_norm_(parameters, Config.GradClip)
-            : GlobalGradNorm();
-        bool finite = double.IsFinite(lossValue) && double.IsFinite(gradNorm);
-        if (finite)
-        {
-            // As in one process: the state before the update is restored when the update is not finite. The
-            // inputs are identical on every rank, so every rank decides the same.
-            Backup();
-            optimizer.step();
-            Ema.Update(Model);
-            AfterUpdateHook?.Invoke(this);
-            finite = StateIsFinite();
-            if (finite) NonFiniteInARow = 0;
-        }
-        if (!finite)
-        {
-            if (double.IsFinite(lossValue) && double.IsFinite(gradNorm)) Rollback();
-            optimizer.zero_grad();
-            NonFiniteInARow++;
-            NonFiniteTotal++;
-        }
-        Step++;
-        return new StepResult(Step, summary, gradNorm, lr, !finite);
+        return Update(summary, lr);
     }
 
     /// <summary>

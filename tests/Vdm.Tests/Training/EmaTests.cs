@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Vdm.Tests.Training;
 
 /// <summary>
-/// The EMA against its closed form. With decays d_k = min(d, (1 + k)/(10 + k)) (DESIGN.md §6) and the update
+/// The EMA against its closed form. With decays d_k = min(d, (1 + k)/(10 + k)) and the update
 /// shadow ← d_k·shadow + (1 − d_k)·p_k, after n updates
 ///   shadow_n = (Π_{k&lt;n} d_k)·p_init + Σ_{j&lt;n} (1 − d_j)·(Π_{j&lt;k&lt;n} d_k)·p_j,
 /// a weighted sum computed here in doubles from the parameter values the test itself sets or records.
