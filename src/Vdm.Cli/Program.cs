@@ -7,6 +7,8 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // Before any TorchSharp call: oneDNN reads its kernel limit once (see ConvolutionBackend.SafeIsa).
+        Vdm.Runtime.ConvolutionBackend.ApplyRememberedIsaCap();
         using var cancel = new CancellationTokenSource();
         var context = new CliContext(Console.Out, Console.Error, interactive: !Console.IsOutputRedirected, cancel.Token);
         // Ctrl-C while training: ask the run to stop cleanly (it writes a checkpoint). A second Ctrl-C, or one during

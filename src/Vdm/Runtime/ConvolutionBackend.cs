@@ -44,6 +44,7 @@ public static class ConvolutionBackend
             double error = Probe();
             bool wrong = !(error <= Tolerance);
             bool switchedOff = false;
+            if (wrong && IsaCap is null) Remember(); // the next process tries oneDNN's SSE4.1 kernels instead
             if (wrong && OneDnn.TrySetEnabled(false))
             {
                 switchedOff = true;
@@ -54,6 +55,60 @@ public static class ConvolutionBackend
             return result;
         }
     }
+
+    /// <summary>
+    /// oneDNN's kernels limited to SSE4.1 were right on the CPU where its AVX2 and AVX-512 ones were wrong, and train
+    /// at 2.0 s per bench-default step there, against 4–5.6 s with oneDNN off (docs/performance.md). oneDNN reads
+    /// the limit (<c>DNNL_MAX_CPU_ISA</c>) once, at its first use, so a process cannot switch to it after the probe
+    /// found the default kernels wrong; instead the finding is recorded in the data cache for this CPU, and
+    /// <see cref="ApplyRememberedIsaCap"/> sets the limit at the start of the next process, whose probe then checks
+    /// the SSE4.1 kernels in turn (and switches oneDNN off if they are wrong too).
+    /// </summary>
+    public const string SafeIsa = "SSE41";
+
+    /// <summary>The native DNNL_MAX_CPU_ISA of this process, or null when unset.</summary>
+    public static string? IsaCap => Marshal.PtrToStringUTF8(getenv("DNNL_MAX_CPU_ISA"));
+
+    /// <summary>Where the finding for this CPU is kept: the data cache's runtime folder.</summary>
+    public static string RememberedPath(string? cacheRoot = null) =>
+        Path.Combine(cacheRoot ?? Vdm.Data.DataCache.DefaultRoot(), "runtime", $"onednn-wrong-{CpuKey()}");
+
+    /// <summary>
+    /// Call before the first TorchSharp operation: when an earlier process found oneDNN's default kernels wrong on
+    /// this CPU and DNNL_MAX_CPU_ISA is unset, limits oneDNN to <see cref="SafeIsa"/>. True when it set the limit.
+    /// </summary>
+    public static bool ApplyRememberedIsaCap(string? cacheRoot = null)
+    {
+        if (IsaCap is not null || !OperatingSystem.IsLinux() || !File.Exists(RememberedPath(cacheRoot))) return false;
+        return setenv("DNNL_MAX_CPU_ISA", SafeIsa, 0) == 0;
+    }
+
+    private static void Remember()
+    {
+        try
+        {
+            var path = RememberedPath();
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, $"oneDNN's default convolution kernels gave wrong gradients on {Vdm.Benchmarking.ProcessStats.CpuModel()}\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only cache only costs speed: every process then runs with oneDNN off.
+        }
+    }
+
+    /// <summary>A short hash of the CPU model and its feature flags (machines differ in both).</summary>
+    private static string CpuKey()
+    {
+        var text = Vdm.Benchmarking.ProcessStats.CpuModel() + "|" + string.Join(",", Vdm.Benchmarking.ProcessStats.CpuFeatures());
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
+    }
+
+    [DllImport("libc")]
+    private static extern int setenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
+
+    [DllImport("libc")]
+    private static extern IntPtr getenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
 
     /// <summary>
     /// Largest relative error of float32 convolution gradients (input and weight) against unfold + matmul in float64,
@@ -150,7 +205,7 @@ public sealed record ConvolutionCheck(double RelativeError, bool OneDnnWrong, bo
 {
     /// <summary>One line for logs and bench output: which convolution implementation runs, and why.</summary>
     public string Describe() => !OneDnnWrong
-        ? "oneDNN"
+        ? ConvolutionBackend.IsaCap is { } isa ? $"oneDNN (kernels limited to {isa})" : "oneDNN"
         : OneDnnSwitchedOff
             ? $"libtorch im2col+GEMM (oneDNN's convolution gradients are wrong on this CPU: relative error {RelativeError:g3})"
             : $"oneDNN, WRONG on this CPU (relative error {RelativeError:g3}) and the switch to turn it off was not found";

@@ -48,3 +48,33 @@ public class ConvolutionBackendTests
         Assert.True(expected.Equals(actual));
     }
 }
+
+/// <summary>The remembered finding: a later process limits oneDNN to SSE4.1 before its first use.</summary>
+public class RememberedIsaCapTests
+{
+    [Fact]
+    public void TheCapIsSetOnlyWhenThisCpuWasFoundWrongAndNoCapIsSetAlready()
+    {
+        using var temp = new Vdm.Tests.Data.TempFolder();
+        var before = ConvolutionBackend.IsaCap;
+        Assert.False(ConvolutionBackend.ApplyRememberedIsaCap(temp.Path)); // nothing remembered for this CPU
+        Assert.Equal(before, ConvolutionBackend.IsaCap);
+
+        var path = ConvolutionBackend.RememberedPath(temp.Path);
+        Assert.StartsWith(Path.Combine(temp.Path, "runtime"), path);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "found wrong\n");
+        try
+        {
+            Assert.Equal(before is null, ConvolutionBackend.ApplyRememberedIsaCap(temp.Path));
+            Assert.Equal(before ?? ConvolutionBackend.SafeIsa, ConvolutionBackend.IsaCap); // an existing setting wins
+        }
+        finally
+        {
+            if (before is null) unsetenv("DNNL_MAX_CPU_ISA");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int unsetenv([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string name);
+}
