@@ -77,7 +77,40 @@ public static class DataLocator
         return new LocatedData(
             $"IDX files {images} + {Path.GetFileName(labels)}",
             [images, labels],
-            () => IdxReader.LoadDataset(images, labels, spec.Name, split, spec.IdxOptions));
+            () => IdxReader.LoadDataset(images, labels, spec.Name, split, Options(spec, split, folder)));
+    }
+
+    /// <summary>
+    /// A catalogue entry's options as they are. A user's folder declares its classes in classes.txt (labels at or
+    /// above the count are refused); without one the count is inferred, but only when the training labels use every
+    /// value 0..largest (docs/reliability.md, "Small ones").
+    /// </summary>
+    private static IdxOptions Options(DatasetSpec spec, string split, string folder)
+    {
+        if (spec.Folder is null || spec.NumClasses > 0) return spec.IdxOptions;
+        var classesFile = Path.Combine(folder, IdxReader.ClassesFileName);
+        if (!File.Exists(classesFile)) return spec.IdxOptions with { RequireEveryInferredLabel = split == SplitNames.Train };
+        return spec.IdxOptions with { NumClasses = CountClasses(classesFile), ClassesDeclaredIn = classesFile };
+    }
+
+    private const long MaxClassesFileBytes = 16 << 20;
+
+    private static int CountClasses(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read);
+        if (stream.Length > MaxClassesFileBytes)
+            throw new DataFormatException(path, $"{stream.Length} bytes, more than the {MaxClassesFileBytes >> 20} MiB a list of class names may take");
+        using var reader = new StreamReader(stream);
+        var count = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Trim().Length > 0) count++;
+        }
+
+        if (count == 0) throw new DataFormatException(path, "declares no classes: expected one class name per line");
+        if (count > Training.ConfigLimits.MaxClasses)
+            throw new DataFormatException(path, $"declares {count} classes, more than the limit of {Training.ConfigLimits.MaxClasses}");
+        return count;
     }
 
     // A user's folder of IDX files: names need not be canonical, so match "images"/"labels" and the split's word.
@@ -106,7 +139,7 @@ public static class DataLocator
         return new LocatedData(
             $"IDX files {images} + {Path.GetFileName(labels)}",
             [images, labels],
-            () => IdxReader.LoadDataset(images, labels, spec.Name, split, spec.IdxOptions));
+            () => IdxReader.LoadDataset(images, labels, spec.Name, split, Options(spec, split, folder)));
     }
 
     private static LocatedData? LocateEmnist(DatasetSpec spec, string split, string folder, out string reason)

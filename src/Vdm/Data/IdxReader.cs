@@ -15,6 +15,9 @@ public static class IdxReader
 
     public const int LabelsMagic = 0x00000801;
 
+    /// <summary>In a user's IDX folder: one class name per line; the class count is the number of non-empty lines.</summary>
+    public const string ClassesFileName = "classes.txt";
+
     /// <summary>Images as uint8 [N, 1, H, W]. With <paramref name="transpose"/> (EMNIST, which stores each
     /// image transposed) every image is transposed, so the result is [N, 1, W_file, H_file].</summary>
     public static Tensor ReadImages(string path, bool transpose = false) =>
@@ -86,9 +89,18 @@ public static class IdxReader
         var max = labels.max().item<long>();
         var offsetNote = options.LabelOffset != 0 ? $" after subtracting {options.LabelOffset}" : "";
         if (min < 0) throw new DataFormatException(fileName, $"label {min + options.LabelOffset} is negative{offsetNote}");
+        var declared = options.ClassesDeclaredIn is { } declaredIn ? $" ({declaredIn} declares {options.NumClasses} classes)" : "";
         if (options.NumClasses > 0 && max >= options.NumClasses)
-            throw new DataFormatException(fileName, $"label {max + options.LabelOffset} out of range: expected 0..{options.NumClasses - 1}{offsetNote}");
-        return options.NumClasses > 0 ? options.NumClasses : (int)max + 1;
+            throw new DataFormatException(fileName, $"label {max + options.LabelOffset} out of range: expected 0..{options.NumClasses - 1}{offsetNote}{declared}");
+        if (options.NumClasses > 0) return options.NumClasses;
+        if (options.RequireEveryInferredLabel)
+        {
+            var distinct = labels.unique().Item1.numel();
+            if (distinct != max + 1)
+                throw new DataFormatException(fileName, $"labels skip values: {distinct} distinct labels, largest {max}; label files must use 0..K−1, or declare the classes in {ClassesFileName}");
+        }
+
+        return (int)max + 1;
     }
 
     private static int HeaderLength(int rank) => 4 + 4 * rank;

@@ -199,6 +199,102 @@ public class DatasetResolverTests
         Assert.False(Directory.Exists(temp.File("cache", "loop-mnist")), "the download left its (empty) folder behind");
     }
 
+    /// <summary>Counts the response bytes the client actually reads.</summary>
+    private sealed class CountingHandler() : DelegatingHandler(new SocketsHttpHandler { UseProxy = false })
+    {
+        private long read;
+
+        public long Read => Interlocked.Read(ref read);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            var inner = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var headers = response.Content.Headers.ToList();
+            response.Content = new StreamContent(new CountingStream(inner, n => Interlocked.Add(ref read, n)));
+            foreach (var (name, values) in headers) response.Content.Headers.TryAddWithoutValidation(name, values);
+            return response;
+        }
+    }
+
+    private sealed class CountingStream(Stream inner, Action<int> count) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int length)
+        {
+            var n = inner.Read(buffer, offset, length);
+            count(n);
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await inner.ReadAsync(buffer, cancellationToken);
+            count(n);
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    [Theory]
+    [InlineData(true)] // no Content-Length: the cap is enforced while reading
+    [InlineData(false)] // a Content-Length above the catalogue's size: refused before reading
+    public void DownloadLargerThanTheCatalogueSizeStopsAtTheCapAndLeavesNothing(bool chunked)
+    {
+        using var temp = new TempFolder();
+        using var server = new LoopbackServer();
+        using var counting = new CountingHandler();
+        using var client = new HttpClient(counting) { Timeout = Timeout.InfiniteTimeSpan };
+        const long cap = 100_000;
+        var flood = new byte[32 << 20]; // 32 MiB where the catalogue knows 100 kB
+        var url = chunked ? server.ServeChunked("train-images-idx3-ubyte.gz", flood) : server.Serve("train-images-idx3-ubyte.gz", flood);
+        var spec = LoopbackMnist(
+        [
+            new DataFile("train-images-idx3-ubyte.gz") { Urls = [url], Splits = ["train"], Size = cap },
+            new DataFile("train-labels-idx1-ubyte.gz") { Urls = [server.Serve("train-labels-idx1-ubyte.gz", TrainPairGz(3).Labels)], Splits = ["train"] },
+        ]);
+
+        var e = Assert.Throws<DatasetNotFoundException>(() => DatasetResolver.Load(spec, "train", Isolated(temp, client: client)));
+
+        var attempt = Assert.Single(e.Attempts, a => a.Step == "download");
+        Assert.Contains("train-images-idx3-ubyte.gz", attempt.Target);
+        Assert.Contains("train-images-idx3-ubyte.gz", e.Message);
+        Assert.Contains($"{cap} bytes", attempt.Outcome);
+        // Bounded: at most the cap plus one read buffer (64 KiB) and whatever the stream hands over in one read.
+        Assert.True(counting.Read <= cap + (1 << 17), $"read {counting.Read} bytes against a cap of {cap}");
+        if (!chunked)
+        {
+            Assert.Contains("announces", attempt.Outcome);
+            Assert.Equal(0, counting.Read);
+        }
+
+        Assert.Empty(temp.AllFiles("cache")); // no temporary file, no partial file
+    }
+
     [Fact]
     public void WhenEverythingFailsTheMessageListsEveryAttempt()
     {

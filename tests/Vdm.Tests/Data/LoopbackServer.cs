@@ -9,7 +9,7 @@ namespace Vdm.Tests.Data;
 public sealed class LoopbackServer : IDisposable
 {
     private readonly HttpListener listener;
-    private readonly ConcurrentDictionary<string, (byte[] Bytes, int? BreakAfter)> routes = new();
+    private readonly ConcurrentDictionary<string, (byte[] Bytes, int? BreakAfter, bool Chunked)> routes = new();
     private readonly Task loop;
 
     public LoopbackServer()
@@ -41,14 +41,21 @@ public sealed class LoopbackServer : IDisposable
     /// <summary>Serves <paramref name="bytes"/> at /<paramref name="path"/>.</summary>
     public string Serve(string path, byte[] bytes)
     {
-        routes[path] = (bytes, null);
+        routes[path] = (bytes, null, false);
+        return BaseUrl + path;
+    }
+
+    /// <summary>Serves <paramref name="bytes"/> chunked, without a Content-Length: the client learns the size only by reading.</summary>
+    public string ServeChunked(string path, byte[] bytes)
+    {
+        routes[path] = (bytes, null, true);
         return BaseUrl + path;
     }
 
     /// <summary>Announces the full length but sends only <paramref name="breakAfter"/> bytes, then drops the connection.</summary>
     public string ServeBroken(string path, byte[] bytes, int breakAfter)
     {
-        routes[path] = (bytes, breakAfter);
+        routes[path] = (bytes, breakAfter, false);
         return BaseUrl + path;
     }
 
@@ -101,6 +108,15 @@ public sealed class LoopbackServer : IDisposable
             if (!routes.TryGetValue(path, out var route))
             {
                 response.StatusCode = 404;
+                response.Close();
+                return;
+            }
+
+            if (route.Chunked)
+            {
+                response.SendChunked = true;
+                for (var at = 0; at < route.Bytes.Length; at += 1 << 16)
+                    await response.OutputStream.WriteAsync(route.Bytes.AsMemory(at, Math.Min(1 << 16, route.Bytes.Length - at)));
                 response.Close();
                 return;
             }

@@ -7,6 +7,7 @@ using Vdm.Data;
 using Vdm.Diffusion;
 using Vdm.Sampling;
 using Vdm.Tests.Cli;
+using Vdm.Tests.Data;
 using Vdm.Training;
 using Xunit;
 using Xunit.Abstractions;
@@ -368,6 +369,27 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         var result = await CliHarness.Run("train", "--run", dir, "--resume", "--steps", "7");
         output.WriteLine($"metrics.jsonl linked outside the run: exit {result.ExitCode}: {result.Err.Trim()}");
         result.AssertUsageError("metrics.jsonl", "outside the run folder");
+        Assert.Equal("precious\n", File.ReadAllText(outside));
+    }
+
+    [UnixFact]
+    public void PruningDeletesAnOldCheckpointLinkNeverTheFileItPointsTo()
+    {
+        var dir = fixture.Dir("prune-link");
+        var outside = fixture.Dir("someone-elses.ckpt");
+        File.WriteAllText(outside, "precious\n");
+        using (var run = TrainingRun.Create(dir, SmallRun.Config(100, checkpointEvery: 5, keep: 1), fixture.Train, fixture.Test))
+        {
+            // An old checkpoint that is a symbolic link to a file outside the run; the checkpoint at step 5 prunes it.
+            var folder = new RunFolder(dir);
+            Directory.CreateDirectory(folder.CheckpointDir);
+            var link = Path.Combine(folder.CheckpointDir, Checkpoint.FileName(1));
+            File.CreateSymbolicLink(link, outside);
+            run.Run(stopAtStep: 5);
+            Assert.Equal([Path.Combine(folder.CheckpointDir, Checkpoint.FileName(5))], folder.Checkpoints());
+            Assert.False(File.Exists(link) || new FileInfo(link).LinkTarget is not null, "the link was not pruned");
+        }
+
         Assert.Equal("precious\n", File.ReadAllText(outside));
     }
 
