@@ -54,13 +54,23 @@ public static class ClassifierStore
         var classifier = new DatasetClassifier(train.ExampleShape, train.NumClasses, train.Vocab);
         if (File.Exists(weightsPath) && File.Exists(infoPath))
         {
-            var info = JsonSerializer.Deserialize<ClassifierInfo>(File.ReadAllText(infoPath));
-            if (info is not null && info.TrainChecksum == checksum && info.RecipeVersion == ClassifierRecipe.Version && info.Recipe == recipe)
+            try
             {
-                classifier.load(weightsPath);
-                classifier.eval();
-                progress?.Invoke($"sample-quality classifier: {weightsPath} (test accuracy {info.TestAccuracy:P2})");
-                return (classifier, info);
+                var info = JsonSerializer.Deserialize<ClassifierInfo>(File.ReadAllText(infoPath));
+                if (info is not null && info.TrainChecksum == checksum && info.RecipeVersion == ClassifierRecipe.Version && info.Recipe == recipe)
+                {
+                    classifier.load(weightsPath);
+                    classifier.eval();
+                    progress?.Invoke($"sample-quality classifier: {weightsPath} (test accuracy {info.TestAccuracy:P2})");
+                    return (classifier, info);
+                }
+            }
+            catch (Exception e) when (e is JsonException or IOException or ArgumentException or InvalidOperationException or System.Runtime.InteropServices.ExternalException)
+            {
+                // A damaged cache entry is only a cache miss: train a fresh classifier and replace it.
+                progress?.Invoke($"sample-quality classifier: {stem}.*: unreadable ({e.Message.Split('\n')[0]}); training a new one");
+                classifier.Dispose();
+                classifier = new DatasetClassifier(train.ExampleShape, train.NumClasses, train.Vocab);
             }
         }
 

@@ -71,3 +71,35 @@ public class FrechetDistanceTests
         Assert.Equal(new[] { 4.0, 2.0, 2.0, 4.0 }, stats.Covariance.data<double>().ToArray());
     }
 }
+
+/// <summary>The classifier cache: a damaged entry is a cache miss, never a crash.</summary>
+public class ClassifierStoreTests
+{
+    [Theory]
+    [InlineData("info")]
+    [InlineData("weights")]
+    public void ADamagedCacheEntryIsRetrainedAndReplaced(string damaged)
+    {
+        using var scope = NewDisposeScope();
+        using var temp = new Vdm.Tests.Data.TempFolder();
+        using var generator = new Generator(4);
+        var labels = arange(40, ScalarType.Int64) % 4;
+        using var train = new Vdm.Data.Dataset(randint(0, 256, [40, 1, 8, 8], generator: generator).to(ScalarType.Byte), labels, 4, 256, "tiny", "train", "test");
+        using var test = new Vdm.Data.Dataset(randint(0, 256, [8, 1, 8, 8], generator: generator).to(ScalarType.Byte), arange(8, ScalarType.Int64) % 4, 4, 256, "tiny", "test", "test");
+        var recipe = new ClassifierRecipe { Epochs = 1, BatchSize = 8 };
+        var (first, _) = ClassifierStore.LoadOrTrain(train, test, temp.Path, recipe);
+        first.Dispose();
+        var folder = Path.Combine(temp.Path, ClassifierStore.FolderName);
+        var file = Directory.GetFiles(folder, damaged == "info" ? "*.json" : "*.bin").Single();
+        File.WriteAllText(file, "{ torn");
+
+        var messages = new List<string>();
+        var (second, info) = ClassifierStore.LoadOrTrain(train, test, temp.Path, recipe, messages.Add);
+        using (second)
+        {
+            Assert.Contains(messages, m => m.Contains("unreadable", StringComparison.Ordinal));
+            Assert.Equal(recipe, info.Recipe);
+            Assert.NotEqual("{ torn", File.ReadAllText(file)[..Math.Min(6, File.ReadAllText(file).Length)]); // replaced
+        }
+    }
+}
