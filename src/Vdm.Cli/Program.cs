@@ -1,4 +1,5 @@
 using Vdm.Cli.Infrastructure;
+using Vdm.Runtime;
 
 namespace Vdm.Cli;
 

@@ -4,6 +4,7 @@ using Spectre.Console;
 using Vdm.Benchmarking;
 using Vdm.Cli.Infrastructure;
 using Vdm.Imaging;
+using Vdm.Persistence;
 using Vdm.Runtime;
 
 namespace Vdm.Cli.Commands;

@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
 using Spectre.Console;
 using Vdm.Cli.Infrastructure;
 using Vdm.Cli.Rendering;
@@ -9,9 +9,10 @@ using Vdm.Data;
 using Vdm.Distributed;
 using Vdm.Evaluation;
 using Vdm.Imaging;
+using Vdm.Persistence;
+using Vdm.Runtime;
 using Vdm.Sampling;
 using Vdm.Training;
-using Vdm.Runtime;
 
 namespace Vdm.Cli.Commands;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Vdm.Cli.Infrastructure;
+using Vdm.Evaluation;
 
 namespace Vdm.Cli.Commands;
 

@@ -1,10 +1,11 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Vdm.Cli.Infrastructure;
 using Vdm.Cli.Rendering;
 using Vdm.Distributed;
 using Vdm.Evaluation;
+using Vdm.Imaging;
 
 namespace Vdm.Cli.Commands;
 

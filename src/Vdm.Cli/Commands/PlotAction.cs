@@ -3,6 +3,7 @@ using Vdm.Cli.Infrastructure;
 using Vdm.Data;
 using Vdm.Diffusion;
 using Vdm.Imaging;
+using Vdm.Persistence;
 using Vdm.Schedules;
 using Vdm.Training;
 using static TorchSharp.torch;

@@ -3,19 +3,17 @@ using Vdm.Cli.Infrastructure;
 using Vdm.Diffusion;
 using Vdm.Distributed;
 using Vdm.Imaging;
+using Vdm.Persistence;
+using Vdm.Runtime;
 using Vdm.Sampling;
 using Vdm.Training;
 using static TorchSharp.torch;
-using Vdm.Runtime;
 
 namespace Vdm.Cli.Commands;
 
 /// <summary><c>vdm sample</c>: loads a model (EMA by default), checks the request against it, draws, writes a PNG.</summary>
 public static class SampleAction
 {
-    /// <summary>Frames of the reverse trajectory shown per sample (plus the decoded result).</summary>
-    private const int TrajectoryFrames = 10;
-
     /// <summary>Samples shown in the trajectory figure (one row each).</summary>
     private const int TrajectoryRows = 8;
 
@@ -46,7 +44,7 @@ public static class SampleAction
         if (args.OutDir is not null && shape.Length != 3)
             throw new UsageException($"--out-dir needs image data; the model in {loaded.Path} draws vectors of shape [{string.Join(", ", shape)}]");
 
-        var kind = args.Sampler == SamplerChoice.Ddim ? SamplerKind.Ddim : SamplerKind.Ancestral;
+        var kind = args.Sampler;
         int steps = args.Steps ?? DefaultSteps(config, kind);
         var output = Path.GetFullPath(args.Out ?? DefaultOutput(loaded, kind, args.Seed));
         var trajectoryPath = args.Trajectory ? Path.ChangeExtension(output, null) + "-trajectory.png" : null;
@@ -66,18 +64,18 @@ public static class SampleAction
         Tensor? labels = classes == 0 ? null
             : args.Class is { } c ? full(range.Count, c, ScalarType.Int64)
             : arange(range.Start, range.End, ScalarType.Int64) % classes;
-        var trajectory = args.Trajectory ? new TrajectoryRecorder(steps, Math.Min(args.Count, TrajectoryRows), config.Diffusion.Vocab) : null;
+        var trajectory = args.Trajectory ? new TrajectoryRecorder(steps, Math.Min(args.Count, TrajectoryRows), config.Diffusion.Vocab, frames: 10) : null;
 
-        context.Out.WriteLine($"sampling {args.Count} with {SamplerName(kind)} ({steps} steps, seed {args.Seed}" +
+        context.Out.WriteLine($"sampling {args.Count} with {Sampler.Name(kind)} ({steps} steps, seed {args.Seed}" +
                               (args.Class is { } cls ? $", class {cls}" : "") + (args.Guidance is > 0 ? $", guidance {args.Guidance}" : "") +
                               $") from {loaded.Path} (step {loaded.Step}, {(args.Online ? "online" : "EMA")} weights)");
         var clock = Stopwatch.StartNew();
-        var samples = SampleWriter.Draw(loaded.Model, shape, (int)range.Count, kind, options, labels, trajectory is null ? null : trajectory.Observe);
+        var samples = Sampler.Draw(loaded.Model, shape, (int)range.Count, kind, options, labels, trajectory is null ? null : trajectory.Observe);
         if (context.Cancel.IsCancellationRequested) throw new OperationCanceledException(context.Cancel);
 
         if (args.OutDir is { } eachDir)
         {
-            var written = SampleWriter.SaveEach(Path.GetFullPath(eachDir), samples, options.FirstIndex, config.Diffusion.Vocab);
+            var written = SampleImages.SaveEach(Path.GetFullPath(eachDir), samples, options.FirstIndex, config.Diffusion.Vocab);
             context.Out.WriteLine($"wrote {written.Count} PNGs to {Path.GetFullPath(eachDir)} ({Path.GetFileName(written[0])} … {Path.GetFileName(written[^1])})");
         }
         if (shard is { } part)
@@ -85,7 +83,7 @@ public static class SampleAction
             Directory.CreateDirectory(Path.GetDirectoryName(output)!);
             var file = part.FileFor(output);
             ShardSamples.Save(file, samples, part, args.Count, args.Columns ?? (int)Math.Ceiling(Math.Sqrt(args.Count)), config.Diffusion.Vocab,
-                $"{Path.GetFullPath(loaded.Path)}|{(args.Online ? "online" : "ema")}|{SamplerName(kind)}|{steps} steps|seed {args.Seed}|class {args.Class}|guidance {args.Guidance}|decoder {args.SampleDecoder}|out {output}");
+                $"{Path.GetFullPath(loaded.Path)}|{(args.Online ? "online" : "ema")}|{Sampler.Name(kind)}|{steps} steps|seed {args.Seed}|class {args.Class}|guidance {args.Guidance}|decoder {args.SampleDecoder}|out {output}");
             context.Out.WriteLine($"wrote shard {part} (samples {range.Start}..{range.End - 1} of {args.Count}) to {file} ({clock.Elapsed.TotalSeconds:0.0} s); combine the shards with: vdm merge --out {output} {Path.ChangeExtension(output, null)}.shard-*-of-{part.Count}.json");
             return ExitCodes.Success;
         }
@@ -93,13 +91,13 @@ public static class SampleAction
         {
             Directory.CreateDirectory(Path.GetDirectoryName(output)!);
             int columns = args.Columns ?? (int)Math.Ceiling(Math.Sqrt(args.Count));
-            SampleWriter.SaveGrid(output, samples, columns, config.Diffusion.Vocab);
+            SampleImages.SaveGrid(output, samples, columns, config.Diffusion.Vocab);
             context.Out.WriteLine($"wrote {output} ({clock.Elapsed.TotalSeconds:0.0} s)");
         }
         if (trajectory is not null && trajectoryPath is not null)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(trajectoryPath)!);
-            trajectory.Save(trajectoryPath, samples);
+            SampleImages.SaveTrajectory(trajectoryPath, trajectory, samples);
             context.Out.WriteLine($"wrote {trajectoryPath} (rows: samples; columns: t from 1 to 0, then the decoded sample)");
         }
         return ExitCodes.Success;
@@ -122,37 +120,6 @@ public static class SampleAction
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(loaded.Path))!;
         if (Path.GetFileName(folder) == "checkpoints") folder = Path.Combine(Path.GetDirectoryName(folder)!, "samples");
-        return Path.Combine(folder, $"sample-{loaded.Step:D8}-{SamplerName(kind)}-seed{seed}.png");
-    }
-
-    private static string SamplerName(SamplerKind kind) => kind == SamplerKind.Ddim ? "ddim" : "ancestral";
-
-    /// <summary>Keeps z_t of the first few samples at evenly spaced steps, as bytes (z mapped like data in [−1, 1]).</summary>
-    private sealed class TrajectoryRecorder(int steps, int rows, int vocab)
-    {
-        private readonly List<byte[]> frames = [];
-        private long[] frameShape = [];
-
-        public void Observe(int step, double t, Tensor z)
-        {
-            int every = Math.Max(1, steps / TrajectoryFrames);
-            if (step % every != 0 && step != 1) return;
-            using var scope = NewDisposeScope();
-            var head = z.narrow(0, 0, rows);
-            var levels = ((head.to(ScalarType.Float32) + 1) * (vocab / 2.0)).floor().clamp(0, vocab - 1);
-            var bytes = (levels * (255.0 / Math.Max(1, vocab - 1))).round().to(ScalarType.Byte);
-            frameShape = bytes.shape;
-            frames.Add(bytes.data<byte>().ToArray());
-        }
-
-        public void Save(string path, Tensor samples)
-        {
-            using var scope = NewDisposeScope();
-            var final = samples.narrow(0, 0, rows).to(ScalarType.Float32);
-            var finalBytes = (final * (255.0 / Math.Max(1, vocab - 1))).round().to(ScalarType.Byte);
-            var columns = frames.Select(f => tensor(f, frameShape)).Append(finalBytes).ToArray();
-            var grid = stack(columns, 1).reshape([-1, .. finalBytes.shape[1..]]); // row i: frames of sample i, in order
-            ImageGrid.Create(grid, columns.Length, padding: 2, padValue: 255).Save(path);
-        }
+        return Path.Combine(folder, $"sample-{loaded.Step:D8}-{Sampler.Name(kind)}-seed{seed}.png");
     }
 }

@@ -1,20 +1,15 @@
 using System.CommandLine;
 using Vdm.Cli.Infrastructure;
+using Vdm.Sampling;
 
 namespace Vdm.Cli.Commands;
-
-public enum SamplerChoice
-{
-    Ancestral,
-    Ddim,
-}
 
 /// <summary>What <c>vdm sample</c> was asked for.</summary>
 public sealed record SampleArgs
 {
     public required string Source { get; init; }
     public int Count { get; init; } = 64;
-    public SamplerChoice Sampler { get; init; } = SamplerChoice.Ancestral;
+    public SamplerKind Sampler { get; init; } = SamplerKind.Ancestral;
     public int? Steps { get; init; }
     public long Seed { get; init; }
     public int? Class { get; init; }
@@ -31,11 +26,8 @@ public sealed record SampleArgs
 /// <summary><c>vdm sample RUN|CHECKPOINT</c>: draw samples from a trained model and write them as a PNG grid.</summary>
 public static class SampleCommand
 {
-    private static readonly IReadOnlyDictionary<string, SamplerChoice> SamplerWords = new Dictionary<string, SamplerChoice>
-    {
-        ["ancestral"] = SamplerChoice.Ancestral,
-        ["ddim"] = SamplerChoice.Ddim,
-    };
+    private static readonly IReadOnlyDictionary<string, SamplerKind> SamplerWords =
+        Enum.GetValues<SamplerKind>().ToDictionary(Sampler.Name);
 
     public static Command Create(CliContext context)
     {
@@ -63,7 +55,7 @@ public static class SampleCommand
         {
             Source = parsed.GetValue(source)!,
             Count = parsed.GetValue(count) ?? 64,
-            Sampler = parsed.GetValue(sampler) ?? SamplerChoice.Ancestral,
+            Sampler = parsed.GetValue(sampler) ?? SamplerKind.Ancestral,
             Steps = parsed.GetValue(steps),
             Seed = parsed.GetValue(seed) ?? 0,
             Class = parsed.GetValue(cls),

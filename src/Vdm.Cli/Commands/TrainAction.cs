@@ -1,8 +1,11 @@
 using Vdm.Cli.Infrastructure;
 using Vdm.Cli.Rendering;
 using Vdm.Data;
+using Vdm.Diffusion;
 using Vdm.Distributed;
+using Vdm.Imaging;
 using Vdm.Networks;
+using Vdm.Persistence;
 using Vdm.Runtime;
 using Vdm.Training;
 
@@ -89,6 +92,7 @@ public static class TrainAction
     private static int Train(CliContext context, TrainingRun run)
     {
         MallocSettings.KeepFreedMemory(); // activations reuse the heap instead of faulting fresh pages in every step (docs/performance.md)
+        run.SaveGrid = SampleImages.SaveGrid;
         if (ConvolutionBackend.Result is { OneDnnWrong: true } check) context.Out.WriteLine($"note: convolutions: {check.Describe()}");
         // Open MPI gives each rank a terminal: a data-parallel run logs plain lines (cluster logs are files anyway).
         var renderer = context.Interactive && run.Group.Size == 1 ? (ITrainingRenderer)new LiveTrainingRenderer(context) : new PlainTrainingRenderer(context, run.Config.LogEvery);

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using Vdm.Cli.Infrastructure;
+using Vdm.Data;
+using Vdm.Diffusion;
 using Vdm.Networks;
 using Vdm.Schedules;
+using Vdm.Training;
 
 namespace Vdm.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Vdm.Data;
+using Vdm.Persistence;
 using Vdm.Training;
 
 namespace Vdm.Cli.Infrastructure;

@@ -1,7 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Vdm.Evaluation;
-using Vdm.Imaging;
+using Vdm.Persistence;
 
 namespace Vdm.Distributed;
 

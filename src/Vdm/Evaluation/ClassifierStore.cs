@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using TorchSharp;
 using Vdm.Data;
-using Vdm.Imaging;
+using Vdm.Persistence;
 using static TorchSharp.torch;
 
 namespace Vdm.Evaluation;
@@ -80,7 +80,7 @@ public static class ClassifierStore
         var accuracy = Accuracy(classifier, test);
         var trained = new ClassifierInfo(train.Name, checksum, ClassifierRecipe.Version, recipe, accuracy, test.Count, clock.Elapsed.TotalSeconds);
         Directory.CreateDirectory(folder);
-        var temp = DataCache.TempPathFor(weightsPath);
+        var temp = Path.Combine(folder, $".{Path.GetFileName(weightsPath)}.{Guid.NewGuid():N}.part");
         try
         {
             classifier.save(temp);

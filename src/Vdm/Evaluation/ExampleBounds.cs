@@ -1,6 +1,7 @@
 using Vdm.Data;
 using Vdm.Diffusion;
 using Vdm.Distributed;
+using Vdm.Sampling;
 using static TorchSharp.torch;
 
 namespace Vdm.Evaluation;

@@ -79,7 +79,7 @@ public static class SampleQuality
             for (int start = 0; start < count; start += chunk)
             {
                 int size = Math.Min(chunk, count - start);
-                using var drawn = SampleWriter.Draw(model, dataShape, size, sampler, new SamplerOptions { Steps = steps, Seed = seed, FirstIndex = start });
+                using var drawn = Sampler.Draw(model, dataShape, size, sampler, new SamplerOptions { Steps = steps, Seed = seed, FirstIndex = start });
                 parts.Add(drawn.to(ScalarType.Byte).DetachFromDisposeScope());
                 progress?.Invoke(start + size);
             }

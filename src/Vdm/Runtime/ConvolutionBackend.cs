@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using TorchSharp;
+using Vdm.Persistence;
 using static TorchSharp.torch;
 
 namespace Vdm.Runtime;
@@ -71,7 +72,7 @@ public static class ConvolutionBackend
 
     /// <summary>Where the finding for this CPU is kept: the data cache's runtime folder.</summary>
     public static string RememberedPath(string? cacheRoot = null) =>
-        Path.Combine(cacheRoot ?? Vdm.Data.DataCache.DefaultRoot(), "runtime", $"onednn-wrong-{CpuKey()}");
+        Path.Combine(cacheRoot ?? Persistence.CacheRoot.Default(), "runtime", $"onednn-wrong-{CpuKey()}");
 
     /// <summary>
     /// Call before the first TorchSharp operation: when an earlier process found oneDNN's default kernels wrong on
@@ -89,7 +90,7 @@ public static class ConvolutionBackend
         {
             var path = RememberedPath();
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, $"oneDNN's default convolution kernels gave wrong gradients on {Vdm.Benchmarking.ProcessStats.CpuModel()}\n");
+            File.WriteAllText(path, $"oneDNN's default convolution kernels gave wrong gradients on {CpuInfo.Model()}\n");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -100,7 +101,7 @@ public static class ConvolutionBackend
     /// <summary>A short hash of the CPU model and its feature flags (machines differ in both).</summary>
     private static string CpuKey()
     {
-        var text = Vdm.Benchmarking.ProcessStats.CpuModel() + "|" + string.Join(",", Vdm.Benchmarking.ProcessStats.CpuFeatures());
+        var text = CpuInfo.Model() + "|" + string.Join(",", CpuInfo.Features());
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
     }
 

@@ -1,4 +1,5 @@
 using Vdm.Diffusion;
+using Vdm.Sampling;
 using static TorchSharp.torch;
 
 namespace Vdm.Training;

@@ -1,3 +1,4 @@
+using Vdm.Data;
 using Vdm.Diffusion;
 using Vdm.Networks;
 using Vdm.Schedules;

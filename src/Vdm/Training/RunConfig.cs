@@ -1,5 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using Vdm.Data;
 using Vdm.Diffusion;
 using Vdm.Networks;
 using Vdm.Schedules;

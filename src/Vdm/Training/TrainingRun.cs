@@ -3,9 +3,9 @@ using Vdm.Data;
 using Vdm.Diffusion;
 using Vdm.Distributed;
 using Vdm.Evaluation;
-using Vdm.Imaging;
-using Vdm.Sampling;
+using Vdm.Persistence;
 using Vdm.Runtime;
+using Vdm.Sampling;
 using static TorchSharp.torch;
 
 namespace Vdm.Training;
@@ -51,6 +51,12 @@ public sealed class TrainingRun : IDisposable
     public Trainer Trainer { get; }
 
     public long Step => Trainer.Step;
+
+    /// <summary>
+    /// Writes the sample grid drawn at each checkpoint (samples/step-NNNNNNNN.png). The core has no image codec:
+    /// pass <c>Vdm.Imaging.SampleImages.SaveGrid</c> (what <c>vdm train</c> does); null draws no samples.
+    /// </summary>
+    public SampleGridWriter? SaveGrid { get; set; }
 
     /// <summary>The processes training this run together (data parallelism, docs/distributed.md).</summary>
     public IProcessGroup Group { get; }
@@ -322,7 +328,7 @@ public sealed class TrainingRun : IDisposable
 
     private string? WriteSamples(IProgress<TrainingEvent>? progress)
     {
-        if (!Group.IsRoot()) return null; // rank 0 draws them
+        if (!Group.IsRoot() || SaveGrid is null) return null; // rank 0 draws them, when it has somewhere to put them
         Trainer.Ema.Swap(Model);
         try
         {
@@ -331,9 +337,9 @@ public sealed class TrainingRun : IDisposable
             Tensor? labels = Config.Model.NumClasses > 0
                 ? arange(Config.SampleCount, ScalarType.Int64) % Config.Model.NumClasses
                 : null;
-            var samples = SampleWriter.Draw(Model, Config.Model.DataShape, Config.SampleCount, SamplerKind.Ddim, options, labels);
+            var samples = Sampler.Draw(Model, Config.Model.DataShape, Config.SampleCount, SamplerKind.Ddim, options, labels);
             var path = Path.Combine(folder.SamplesDir, $"step-{Step:D8}.png");
-            SampleWriter.SaveGrid(path, samples, (int)Math.Ceiling(Math.Sqrt(Config.SampleCount)), Config.Diffusion.Vocab);
+            SaveGrid(path, samples, (int)Math.Ceiling(Math.Sqrt(Config.SampleCount)), Config.Diffusion.Vocab);
             progress?.Report(new SamplesEvent(path, Step));
             return path;
         }
@@ -360,6 +366,9 @@ public sealed class TrainingRun : IDisposable
         }
     }
 }
+
+/// <summary>Saves drawn samples (data values 0..<paramref name="vocab"/>−1) as a picture of <paramref name="columns"/> columns.</summary>
+public delegate void SampleGridWriter(string path, Tensor samples, int columns, int vocab);
 
 /// <summary>The lock of a rank that does not own the run folder.</summary>
 file sealed class NoLock : IDisposable

@@ -1,3 +1,4 @@
+using Vdm.Data;
 using Xunit;
 
 namespace Vdm.Tests.Cli;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Vdm.Imaging;
+using Vdm.Training;
 using Xunit;
 
 namespace Vdm.Tests.Cli;

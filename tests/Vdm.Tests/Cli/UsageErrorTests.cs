@@ -1,3 +1,4 @@
+using Vdm.Persistence;
 using Xunit;
 
 namespace Vdm.Tests.Cli;
@@ -86,7 +87,7 @@ public class UsageErrorTests(SwirlRunFixture fixture) : IClassFixture<SwirlRunFi
             "--seed", "3", "--checkpoint-every", "2", "--network", "mlp");
         Assert.True(result.ExitCode == 0, result.Err + result.Out);
         Assert.Contains("resuming", result.Out);
-        Assert.True(File.Exists(Path.Combine(run, "checkpoints", Vdm.Training.Checkpoint.FileName(5))));
+        Assert.True(File.Exists(Path.Combine(run, "checkpoints", Vdm.Persistence.Checkpoint.FileName(5))));
     }
 
     [Fact]

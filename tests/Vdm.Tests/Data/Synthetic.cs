@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Formats.Tar;
 using System.IO.Compression;
+using Vdm.Data;
 
 namespace Vdm.Tests.Data;
 

@@ -1,8 +1,9 @@
 using Vdm.Diffusion;
+using Vdm.Sampling;
 using Vdm.Schedules;
 using Vdm.Tests.Support;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 using static TorchSharp.torch;
 
 namespace Vdm.Tests.Diffusion;

@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
+using Vdm.Persistence;
 using Vdm.Training;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 using static TorchSharp.torch;
 
 namespace Vdm.Tests.Distributed;

@@ -1,3 +1,4 @@
+using Vdm.Distributed;
 using Vdm.Tests.Cli;
 using Xunit;
 

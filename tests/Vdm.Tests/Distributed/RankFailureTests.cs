@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Vdm.Persistence;
 using Vdm.Training;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace Vdm.Tests.Distributed;
 

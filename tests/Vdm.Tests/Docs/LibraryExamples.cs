@@ -67,7 +67,7 @@ public class LibraryExamples
                 Console.WriteLine($"step {step}, t = {t:F2}");                              // progress
                 if (step % 5 == 0) frames.Add(z.detach().clone().DetachFromDisposeScope()); // frames of an animation
             });
-        SampleWriter.SaveEach(outDir, samples, firstIndex: 0); // out/sample-000000.png … sample-000003.png
+        SampleImages.SaveEach(outDir, samples, firstIndex: 0); // out/sample-000000.png … sample-000003.png
         // end example
 
         // example: bits-per-dim

@@ -1,5 +1,6 @@
 using Vdm.Diffusion;
 using Vdm.Networks;
+using Vdm.Sampling;
 using Vdm.Schedules;
 using Vdm.Training;
 using Xunit;

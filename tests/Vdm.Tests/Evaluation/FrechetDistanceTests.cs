@@ -1,3 +1,4 @@
+using Vdm.Data;
 using Vdm.Evaluation;
 using Xunit;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 using Vdm.Data;
 using Vdm.Evaluation;
+using Vdm.Persistence;
 using Vdm.Tests.Data;
 using Xunit;
 using static TorchSharp.torch;

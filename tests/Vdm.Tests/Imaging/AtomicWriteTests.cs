@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Vdm.Imaging;
+using Vdm.Persistence;
 using Xunit;
 
 namespace Vdm.Tests.Imaging;

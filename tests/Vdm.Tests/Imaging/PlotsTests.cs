@@ -10,10 +10,8 @@ public class PlotsTests
     /// <summary>The file is a PNG of the requested size whose pixels are not all the same.</summary>
     private static void AssertPlotPng(string path, int width, int height)
     {
-        var header = PngReader.ReadHeader(path);
-        Assert.Equal((width, height), (header.Width, header.Height));
-        Assert.Equal(8, header.BitDepth);
         var image = PngReader.Read(path);
+        Assert.Equal((width, height), (image.Width, image.Height));
         var distinct = Enumerable.Range(0, image.Width * image.Height)
             .Select(p => Convert.ToHexString(image.Pixels, p * image.Channels, image.Channels))
             .Distinct()

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
+using Vdm.Data;
 using Xunit;
 
 namespace Vdm.Tests.Imaging;

@@ -13,55 +13,51 @@ public class PngRoundTripTests
     [InlineData(1, 9, 3)]
     [InlineData(13, 9, 3)]
     [InlineData(31, 3, 3)]
-    [InlineData(5, 4, 2)]
     [InlineData(6, 5, 4)]
+    [InlineData(200, 150, 3)]
     public void RandomPixels_RoundTripThroughFile(int width, int height, int channels)
     {
         using var dir = new TempFolder();
         var image = new PngImage(width, height, channels, PngBytes.RandomBytes(width * height * channels, seed: width * 100 + height));
-        foreach (var filter in new[] { PngFilterStrategy.None, PngFilterStrategy.Adaptive })
-        {
-            var path = dir.File($"img-{filter}.png");
-            PngWriter.Write(path, image, filter);
-            var back = PngReader.Read(path);
-            Assert.Equal((width, height, channels), (back.Width, back.Height, back.Channels));
-            Assert.Equal(image.Pixels, back.Pixels);
-        }
+        var path = dir.File("img.png");
+        PngWriter.Write(path, image);
+        var back = PngReader.Read(path);
+        Assert.Equal((width, height, channels), (back.Width, back.Height, back.Channels));
+        Assert.Equal(image.Pixels, back.Pixels);
+    }
+
+    /// <summary>Grey stays a grey PNG (colour type 0) and RGB an RGB one (type 2), 8 bits deep: files a third and three
+    /// quarters the size of RGBA, readable by any viewer; the chunks carry valid CRCs (checked bit by bit here).</summary>
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(3, 2)]
+    [InlineData(4, 6)]
+    public void TheFileStoresTheImagesOwnChannels(int channels, int pngColourType)
+    {
+        var file = PngWriter.Encode(new PngImage(9, 4, channels, PngBytes.RandomBytes(9 * 4 * channels, 7)));
+        Assert.Equal(PngBytes.Signature, file[..8]);
+        var chunks = PngBytes.Chunks(file);
+        var ihdr = chunks[0];
+        Assert.Equal("IHDR", ihdr.Type);
+        Assert.Equal((9u, 4u), (BinaryPrimitives.ReadUInt32BigEndian(ihdr.Data), BinaryPrimitives.ReadUInt32BigEndian(ihdr.Data.AsSpan(4))));
+        Assert.Equal((byte)8, ihdr.Data[8]);
+        Assert.Equal((byte)pngColourType, ihdr.Data[9]);
+        Assert.All(chunks, c => Assert.Equal(PngBytes.BitwiseCrc32(c.TypeAndData), c.StoredCrc));
+        Assert.Equal("IEND", chunks[^1].Type);
+    }
+
+    /// <summary>The same pixels give the same bytes: merged shards are compared with one process's grid byte for byte.</summary>
+    [Fact]
+    public void EncodingIsDeterministic()
+    {
+        var image = new PngImage(40, 30, 3, PngBytes.RandomBytes(40 * 30 * 3, 9));
+        Assert.Equal(PngWriter.Encode(image), PngWriter.Encode(new PngImage(40, 30, 3, (byte[])image.Pixels.Clone())));
     }
 
     [Fact]
-    public void SmoothImage_RoundTrips_AndAdaptiveFilteringUsesSeveralFilterTypes()
+    public void TwoChannelImagesAreRefused()
     {
-        // A gradient with texture: Sub/Up/Average/Paeth all beat None on some rows.
-        const int w = 41, h = 23;
-        var pixels = new byte[w * h * 3];
-        var rng = new Random(5);
-        for (var y = 0; y < h; y++)
-            for (var x = 0; x < w; x++)
-            {
-                var i = (y * w + x) * 3;
-                pixels[i] = (byte)(x * 6);
-                pixels[i + 1] = (byte)(y * 11);
-                pixels[i + 2] = (byte)((x + y) * 3 + (y % 4 == 0 ? rng.Next(40) : 0));
-            }
-        var image = new PngImage(w, h, 3, pixels);
-        var file = PngWriter.Encode(image, PngFilterStrategy.Adaptive);
-        Assert.Equal(pixels, PngReader.Decode(file).Pixels);
-
-        var raw = PngBytes.Inflate(PngBytes.Idat(file));
-        var filterTypes = Enumerable.Range(0, h).Select(y => raw[y * (1 + w * 3)]).ToHashSet();
-        Assert.All(filterTypes, t => Assert.InRange(t, (byte)0, (byte)4));
-        Assert.True(filterTypes.Count >= 2, $"filter types used: {string.Join(",", filterTypes)}");
-    }
-
-    [Fact]
-    public void LargeNoisyImage_SpansSeveralIdatChunks_AndRoundTrips()
-    {
-        const int w = 200, h = 150;
-        var image = new PngImage(w, h, 3, PngBytes.RandomBytes(w * h * 3, seed: 11));
-        var file = PngWriter.Encode(image, PngFilterStrategy.None, System.IO.Compression.CompressionLevel.Fastest);
-        Assert.True(PngBytes.Chunks(file).Count(c => c.Type == "IDAT") >= 2);
-        Assert.Equal(image.Pixels, PngReader.Decode(file).Pixels);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PngImage(2, 2, 2, new byte[8]));
     }
 
     /// <summary>The reader against a PNG built here by hand, each row with a chosen filter type 0..4.</summary>

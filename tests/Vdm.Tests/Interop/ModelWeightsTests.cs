@@ -1,9 +1,11 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
+using Vdm.Data;
 using Vdm.Diffusion;
 using Vdm.Interop;
 using Vdm.Networks;
+using Vdm.Persistence;
 using Vdm.Schedules;
 using Vdm.Tests.Data;
 using Vdm.Training;

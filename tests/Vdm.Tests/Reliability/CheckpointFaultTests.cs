@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using CsCheck;
+using Vdm.Persistence;
 using Vdm.Training;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 using static TorchSharp.torch;
 
 namespace Vdm.Tests.Reliability;

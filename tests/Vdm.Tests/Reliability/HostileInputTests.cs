@@ -1,16 +1,17 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Vdm.Data;
 using Vdm.Diffusion;
+using Vdm.Persistence;
 using Vdm.Sampling;
 using Vdm.Tests.Cli;
 using Vdm.Tests.Data;
 using Vdm.Training;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 using static TorchSharp.torch;
 
 namespace Vdm.Tests.Reliability;
@@ -65,13 +66,13 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         using var model = ModelFactory.Build(config);
         var options = new SamplerOptions { Steps = 2, Seed = 7 };
         using var scope = NewDisposeScope();
-        var many = SampleWriter.Draw(model, config.Model.DataShape, ConfigLimits.SampleChunk + 44, SamplerKind.Ddim, options);
-        var few = SampleWriter.Draw(model, config.Model.DataShape, 10, SamplerKind.Ddim, options);
-        var late = SampleWriter.Draw(model, config.Model.DataShape, 10, SamplerKind.Ddim, options with { FirstIndex = ConfigLimits.SampleChunk });
+        var many = Sampler.Draw(model, config.Model.DataShape, ConfigLimits.SampleChunk + 44, SamplerKind.Ddim, options);
+        var few = Sampler.Draw(model, config.Model.DataShape, 10, SamplerKind.Ddim, options);
+        var late = Sampler.Draw(model, config.Model.DataShape, 10, SamplerKind.Ddim, options with { FirstIndex = ConfigLimits.SampleChunk });
         Assert.Equal(ConfigLimits.SampleChunk + 44, many.shape[0]);
         Assert.True(many.narrow(0, 0, 10).eq(few).all().item<bool>());
         Assert.True(many.narrow(0, ConfigLimits.SampleChunk, 10).eq(late).all().item<bool>());
-        Assert.Throws<ArgumentException>(() => SampleWriter.Draw(model, config.Model.DataShape, ConfigLimits.MaxSampleCount + 1, SamplerKind.Ddim, options));
+        Assert.Throws<ArgumentException>(() => Sampler.Draw(model, config.Model.DataShape, ConfigLimits.MaxSampleCount + 1, SamplerKind.Ddim, options));
     }
 
     [Theory]

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Vdm.Persistence;
 using Vdm.Training;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace Vdm.Tests.Reliability;
 
@@ -53,7 +54,7 @@ public sealed partial class KillNineTests(ITestOutputHelper output) : IDisposabl
         Assert.True(first.Process.WaitForExit(120_000) && first.Process.ExitCode == 0, $"creating the run failed: {first.Error}");
         first.Dispose();
         var config = TrainingRun.ReadConfig(run);
-        Vdm.Imaging.AtomicFile.WriteAllBytes(folder.ConfigPath, System.Text.Encoding.UTF8.GetBytes((config with { LogEvery = 1 }).ToJson()));
+        Vdm.Persistence.AtomicFile.WriteAllBytes(folder.ConfigPath, System.Text.Encoding.UTF8.GetBytes((config with { LogEvery = 1 }).ToJson()));
         expectedResume = 1; // `--steps 1` trained one step and wrote its checkpoint
 
         for (int k = 0; k <= Kills; k++)

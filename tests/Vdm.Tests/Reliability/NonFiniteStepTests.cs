@@ -1,6 +1,7 @@
+using Vdm.Persistence;
 using Vdm.Training;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 using static TorchSharp.torch;
 
 namespace Vdm.Tests.Reliability;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Vdm.Persistence;
 using Vdm.Training;
 using Xunit;
 

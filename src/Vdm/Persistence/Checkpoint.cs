@@ -1,0 +1,290 @@
+using System.Security.Cryptography;
+using System.Text;
+using TorchSharp;
+using Vdm.Diffusion;
+using Vdm.Training;
+using static TorchSharp.torch;
+
+namespace Vdm.Persistence;
+
+/// <summary>
+/// One file holding everything a run needs to continue exactly: config, step, model, EMA, optimiser, RNG states.
+/// Layout (version 2): magic "VDMCKPT\0", format version (int32), payload length (int64), SHA-256 of the
+/// model-relevant config (<see cref="ConfigHash"/>), checksum, payload. The checksum is the SHA-256 of everything
+/// else in the file (header fields and payload), so a flipped bit anywhere is detected.
+/// Written atomically (temp file in the same folder, flush to disk, rename, flush of the folder); verified before
+/// anything is loaded; never written with a non-finite parameter.
+/// </summary>
+public static class Checkpoint
+{
+    /// <summary>Version 1 had no config hash in the header.</summary>
+    public const int FormatVersion = 2;
+    private static readonly byte[] Magic = "VDMCKPT\0"u8.ToArray();
+    private const int HashLength = 32;
+    private const int ConfigHashOffset = 8 + 4 + 8;
+    private const int PayloadHashOffset = ConfigHashOffset + HashLength;
+    private const int HeaderLength = PayloadHashOffset + HashLength;
+
+    /// <summary>File name of the checkpoint of a step: <c>step-00001234.ckpt</c>.</summary>
+    public static string FileName(long step) => $"step-{step:D8}.ckpt";
+
+    /// <summary>
+    /// SHA-256 of the parts of a config that decide the shape and meaning of the parameters (model, schedule, data
+    /// levels); training options (steps, learning rate, cadence) do not change it.
+    /// </summary>
+    public static byte[] ConfigHash(RunConfig config)
+    {
+        var modelPart = new Dictionary<string, object>
+        {
+            ["model"] = config.Model,
+            ["schedule"] = config.Schedule,
+            ["vocab"] = config.Diffusion.Vocab,
+        };
+        return SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(modelPart, RunConfig.JsonOptions));
+    }
+
+    public static void Save(string path, RunConfig config, Trainer trainer) => Save(path, config, trainer, null);
+
+    /// <param name="streamFilter">Test seam: wraps the stream on the temporary file (e.g. to inject an I/O error).</param>
+    internal static void Save(string path, RunConfig config, Trainer trainer, Func<Stream, Stream>? streamFilter)
+    {
+        // A checkpoint is the state a run falls back to: it must never hold NaN or Inf weights.
+        foreach (var (name, parameter) in trainer.Model.named_parameters()) ThrowIfNonFinite(parameter, $"parameter '{name}'", path);
+        foreach (var (name, shadow) in trainer.Ema.Shadows) ThrowIfNonFinite(shadow, $"EMA of '{name}'", path);
+
+        using var payload = new MemoryStream();
+        using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(config.ToJson());
+            writer.Write(trainer.Step);
+            writer.Write(trainer.NonFiniteTotal);
+            trainer.Model.save(writer);
+            writer.Write(trainer.Ema.Updates);
+            writer.Write(trainer.Ema.Shadows.Count);
+            foreach (var (name, shadow) in trainer.Ema.Shadows)
+            {
+                writer.Write(name);
+                shadow.Save(writer);
+            }
+            trainer.Optimizer.save_state_dict(writer);
+            using var generatorState = trainer.Generator.get_state();
+            generatorState.Save(writer);
+            using var globalState = get_rng_state();
+            globalState.Save(writer);
+        }
+
+        var bytes = payload.GetBuffer().AsMemory(0, (int)payload.Length);
+        var header = new byte[HeaderLength];
+        Magic.CopyTo(header, 0);
+        BitConverter.TryWriteBytes(header.AsSpan(8), FormatVersion);
+        BitConverter.TryWriteBytes(header.AsSpan(12), (long)bytes.Length);
+        ConfigHash(config).CopyTo(header, ConfigHashOffset);
+        Checksum(header, bytes.Span).CopyTo(header, PayloadHashOffset);
+        AtomicFile.Write(path, file =>
+        {
+            var target = streamFilter?.Invoke(file) ?? file;
+            target.Write(header);
+            target.Write(bytes.Span);
+            target.Flush();
+        });
+    }
+
+    /// <summary>SHA-256 of the header fields before the checksum, then the payload.</summary>
+    private static byte[] Checksum(ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(header[..PayloadHashOffset]);
+        sha.AppendData(payload);
+        return sha.GetHashAndReset();
+    }
+
+    private static void ThrowIfNonFinite(Tensor t, string what, string path, bool loading = false)
+    {
+        using var finite = t.detach().isfinite().all();
+        if (!finite.item<bool>())
+            throw new CheckpointException(loading
+                ? $"{path}: the checkpoint holds a non-finite {what}"
+                : $"{path}: refusing to save a checkpoint with a non-finite {what}");
+    }
+
+    /// <summary>Reads and verifies a checkpoint file; returns its payload as a reader positioned at the start.</summary>
+    public static BinaryReader OpenVerified(string path) => OpenVerified(path, out _);
+
+    /// <summary>Reads and verifies a checkpoint file (magic, version, length, payload checksum); also returns the config hash of its header.</summary>
+    public static BinaryReader OpenVerified(string path, out byte[] configHash)
+    {
+        // A FIFO would block the open and a device (a link to /dev/zero) would be read without end: regular files only.
+        if (FileKind.IsSpecial(path, out var kind)) throw new CheckpointException($"{path}: is a {kind}, not a checkpoint file");
+        byte[] data;
+        try
+        {
+            // Read exactly the size the file had when opened: memory is bounded by the file, whatever it declares.
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (file.Length > Array.MaxLength) throw new CheckpointException($"{path}: {file.Length} bytes, larger than any checkpoint this build writes");
+            data = new byte[file.Length];
+            file.ReadExactly(data);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OutOfMemoryException)
+        {
+            throw new CheckpointException($"{path}: cannot read checkpoint: {e.Message}", e);
+        }
+        if (data.Length < 12 || !data.AsSpan(0, 8).SequenceEqual(Magic))
+            throw new CheckpointException($"{path}: not a Vdm checkpoint (bad magic or too short)");
+        int version = BitConverter.ToInt32(data, 8);
+        if (version != FormatVersion)
+            throw new CheckpointException($"{path}: checkpoint format version {version}, this build reads version {FormatVersion}");
+        if (data.Length < HeaderLength)
+            throw new CheckpointException($"{path}: truncated checkpoint ({data.Length} bytes, shorter than the {HeaderLength}-byte header)");
+        long length = BitConverter.ToInt64(data, 12);
+        if (length != data.Length - HeaderLength)
+            throw new CheckpointException($"{path}: truncated or padded checkpoint (payload {data.Length - HeaderLength} bytes, header says {length})");
+        var payload = new ReadOnlySpan<byte>(data, HeaderLength, (int)length);
+        if (!Checksum(data, payload).AsSpan().SequenceEqual(data.AsSpan(PayloadHashOffset, HashLength)))
+            throw new CheckpointException($"{path}: checksum mismatch: the checkpoint is corrupt");
+        configHash = data.AsSpan(ConfigHashOffset, HashLength).ToArray();
+        return new BinaryReader(new MemoryStream(data, HeaderLength, (int)length, writable: false), Encoding.UTF8);
+    }
+
+    /// <summary>Reads only the config stored in a checkpoint (verifying the file).</summary>
+    public static RunConfig ReadConfig(string path)
+    {
+        using var reader = OpenVerified(path, out var headerHash);
+        return ParseConfig(reader, headerHash, path);
+    }
+
+    /// <summary>Reads the embedded config and checks it against the header's config hash.</summary>
+    private static RunConfig ParseConfig(BinaryReader reader, byte[] headerHash, string path)
+    {
+        RunConfig config;
+        try
+        {
+            config = RunConfig.FromJson(reader.ReadString());
+            config.Validate();
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or EndOfStreamException or FormatException)
+        {
+            throw new CheckpointException($"{path}: the embedded config is invalid: {e.Message}", e);
+        }
+        if (!ConfigHash(config).AsSpan().SequenceEqual(headerHash))
+            throw new CheckpointException($"{path}: the config hash in the header ({Short(headerHash)}) does not match the embedded config ({Short(ConfigHash(config))})");
+        return config;
+    }
+
+    private static string Short(byte[] hash) => Convert.ToHexStringLower(hash)[..12];
+
+    /// <summary>Throws <see cref="CheckpointException"/> when the checkpoint's header was made for another model than <paramref name="expected"/>.</summary>
+    public static void CheckConfigHash(string path, RunConfig expected)
+    {
+        using var reader = OpenVerified(path, out var headerHash);
+        var expectedHash = ConfigHash(expected);
+        if (!headerHash.AsSpan().SequenceEqual(expectedHash))
+            throw new CheckpointException($"{path}: the checkpoint was made for a different model or data config than config.json (config hash {Short(headerHash)}, expected {Short(expectedHash)})");
+    }
+
+    /// <summary>Restores a trainer (model, EMA, optimiser, RNG states, step) from a checkpoint made with the same config.</summary>
+    public static void Restore(string path, RunConfig expected, Trainer trainer)
+    {
+        using var reader = OpenVerified(path, out var headerHash);
+        var expectedHash = ConfigHash(expected);
+        if (!headerHash.AsSpan().SequenceEqual(expectedHash))
+            throw new CheckpointException($"{path}: the checkpoint was made for a different model or data config than config.json (config hash {Short(headerHash)}, expected {Short(expectedHash)})");
+        ParseConfig(reader, headerHash, path);
+        try
+        {
+            trainer.Step = reader.ReadInt64();
+            trainer.NonFiniteTotal = reader.ReadInt64();
+            trainer.Model.load(reader);
+            trainer.Ema.Updates = reader.ReadInt64();
+            int count = reader.ReadInt32();
+            if (count != trainer.Ema.Shadows.Count) throw new CheckpointException($"{path}: EMA has {count} tensors, the model {trainer.Ema.Shadows.Count}");
+            foreach (var (name, shadow) in trainer.Ema.Shadows)
+            {
+                var storedName = reader.ReadString();
+                if (storedName != name) throw new CheckpointException($"{path}: EMA tensor '{storedName}' where '{name}' was expected");
+                shadow.Load(reader);
+            }
+            trainer.Optimizer.load_state_dict(reader);
+            // Loaded into tensors of the expected type and shape: Tensor.Load compares the stored dtype and shape with
+            // them before it reads or allocates anything, so a forged shape (2^40 bytes) is refused, not allocated.
+            using var generatorState = trainer.Generator.get_state();
+            generatorState.Load(reader);
+            trainer.Generator.set_state(generatorState);
+            using var globalState = get_rng_state();
+            globalState.Load(reader);
+            set_rng_state(globalState);
+            if (reader.BaseStream.Position != reader.BaseStream.Length)
+                throw new CheckpointException($"{path}: {reader.BaseStream.Length - reader.BaseStream.Position} unexpected bytes after the optimiser and RNG states");
+        }
+        catch (Exception e) when (e is ArgumentException or EndOfStreamException or InvalidOperationException or IOException or FormatException or NotImplementedException or OverflowException)
+        {
+            throw new CheckpointException($"{path}: does not match this model: {e.Message}", e);
+        }
+        // Checkpoints are written only with finite weights: a non-finite one means the file is not what Save wrote.
+        foreach (var (name, parameter) in trainer.Model.named_parameters()) ThrowIfNonFinite(parameter, $"parameter '{name}'", path, loading: true);
+        foreach (var (name, shadow) in trainer.Ema.Shadows) ThrowIfNonFinite(shadow, $"EMA of '{name}'", path, loading: true);
+    }
+
+    /// <summary>
+    /// Loads a model for sampling or evaluation from a run folder (its newest valid checkpoint) or a checkpoint file.
+    /// A run that is training prunes old checkpoints: one removed while it is read is reported in
+    /// <see cref="LoadedModel.Skipped"/> and the next newest is used.
+    /// </summary>
+    public static LoadedModel LoadModel(string runDirOrCheckpoint, bool ema = true)
+    {
+        if (!Directory.Exists(runDirOrCheckpoint))
+        {
+            if (!File.Exists(runDirOrCheckpoint) && FileKind.Describe(runDirOrCheckpoint) is null)
+                throw new CheckpointException($"{runDirOrCheckpoint}: no such run folder or checkpoint file");
+            return LoadFile(runDirOrCheckpoint, ema, []);
+        }
+        var removed = new List<string>();
+        for (int attempt = 0; ; attempt++)
+        {
+            var path = RunFolder.NewestValidCheckpoint(runDirOrCheckpoint, out var skipped)
+                ?? throw new CheckpointException($"{runDirOrCheckpoint}: the run has no valid checkpoint{(skipped.Count > 0 ? $" ({skipped[0]})" : "")}");
+            AfterChoosingCheckpoint?.Invoke(path);
+            try
+            {
+                return LoadFile(path, ema, [.. removed, .. skipped]);
+            }
+            catch (CheckpointException) when (attempt < 5 && !File.Exists(path))
+            {
+                removed.Add($"{path}: removed while it was being read (pruned by the training run)");
+            }
+        }
+    }
+
+    /// <summary>Test seam: called with the checkpoint <see cref="LoadModel"/> chose, before it is read (e.g. to prune it).</summary>
+    internal static Action<string>? AfterChoosingCheckpoint { get; set; }
+
+    private static LoadedModel LoadFile(string path, bool ema, List<string> skipped)
+    {
+        var config = ReadConfig(path);
+        var model = ModelFactory.Build(config);
+        try
+        {
+            using var trainer = new Trainer(model, config.Train, config.Model.NumClasses);
+            Restore(path, config, trainer);
+            if (ema) trainer.Ema.CopyTo(model);
+            model.eval();
+            return new LoadedModel(config, model, trainer.Step, path) { Skipped = skipped };
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Two configs describe the same parameters (model, schedule, data levels) whatever their training options.</summary>
+    public static bool SameModel(RunConfig a, RunConfig b) => ConfigHash(a).AsSpan().SequenceEqual(ConfigHash(b));
+}
+
+/// <summary>A model restored from a checkpoint, ready for sampling or evaluation.</summary>
+public sealed record LoadedModel(RunConfig Config, VariationalDiffusionModel Model, long Step, string Path) : IDisposable
+{
+    /// <summary>Newer checkpoints of the run that did not verify, each with why (the caller says so).</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+
+    public void Dispose() => Model.Dispose();
+}

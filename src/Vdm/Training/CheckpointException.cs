@@ -1,4 +1,0 @@
-namespace Vdm.Training;
-
-/// <summary>A checkpoint that is missing, truncated, corrupt, of another format version, or for another config.</summary>
-public sealed class CheckpointException(string message, Exception? inner = null) : Exception(message, inner);

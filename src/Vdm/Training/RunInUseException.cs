@@ -1,4 +1,0 @@
-namespace Vdm.Training;
-
-/// <summary>Another live process holds the run folder's lock.</summary>
-public sealed class RunInUseException(string message) : InvalidOperationException(message);
