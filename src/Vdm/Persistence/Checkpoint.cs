@@ -8,17 +8,25 @@ using static TorchSharp.torch;
 namespace Vdm.Persistence;
 
 /// <summary>
-/// One file holding everything a run needs to continue exactly: config, step, model, EMA, optimiser, RNG states.
-/// Layout (version 2): magic "VDMCKPT\0", format version (int32), payload length (int64), SHA-256 of the
-/// model-relevant config (<see cref="ConfigHash"/>), checksum, payload. The checksum is the SHA-256 of everything
-/// else in the file (header fields and payload), so a flipped bit anywhere is detected.
+/// One file holding everything a run needs to continue exactly: config, training state, model, EMA, optimiser, RNG
+/// states. Layout: magic "VDMCKPT\0", format version (int32), payload length (int64), SHA-256 of the model-relevant
+/// config (<see cref="ConfigHash"/>), checksum, payload. The checksum is the SHA-256 of everything else in the file
+/// (header fields and payload), so a flipped bit anywhere is detected.
+/// Payload of version 3: config JSON, <see cref="TrainingState"/> JSON, model weights, EMA averages (count, then
+/// name and tensor each), optimiser state, trainer and global RNG states. The weights come before everything only
+/// training needs, so sampling and evaluation read a prefix and build no optimiser (<see cref="LoadModel"/>).
+/// Version 2 (read, never written) had step and non-finite count as int64 before the weights and the EMA's update
+/// count as int64 after them.
 /// Written atomically (temp file in the same folder, flush to disk, rename, flush of the folder); verified before
 /// anything is loaded; never written with a non-finite parameter.
 /// </summary>
 public static class Checkpoint
 {
-    /// <summary>Version 1 had no config hash in the header.</summary>
-    public const int FormatVersion = 2;
+    /// <summary>The version this build writes. Version 1 had no config hash in the header; version 2 is still read.</summary>
+    public const int FormatVersion = 3;
+
+    /// <summary>The oldest version this build reads.</summary>
+    public const int OldestReadableVersion = 2;
     private static readonly byte[] Magic = "VDMCKPT\0"u8.ToArray();
     private const int HashLength = 32;
     private const int ConfigHashOffset = 8 + 4 + 8;
@@ -56,10 +64,8 @@ public static class Checkpoint
         using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(config.ToJson());
-            writer.Write(trainer.Step);
-            writer.Write(trainer.NonFiniteTotal);
+            writer.Write(TrainingState.Of(trainer).ToJson());
             trainer.Model.save(writer);
-            writer.Write(trainer.Ema.Updates);
             writer.Write(trainer.Ema.Shadows.Count);
             foreach (var (name, shadow) in trainer.Ema.Shadows)
             {
@@ -108,10 +114,10 @@ public static class Checkpoint
     }
 
     /// <summary>Reads and verifies a checkpoint file; returns its payload as a reader positioned at the start.</summary>
-    public static BinaryReader OpenVerified(string path) => OpenVerified(path, out _);
+    public static BinaryReader OpenVerified(string path) => OpenVerified(path, out _, out _);
 
-    /// <summary>Reads and verifies a checkpoint file (magic, version, length, payload checksum); also returns the config hash of its header.</summary>
-    public static BinaryReader OpenVerified(string path, out byte[] configHash)
+    /// <summary>Reads and verifies a checkpoint file (magic, version, length, payload checksum); also returns the config hash of its header and the format version.</summary>
+    public static BinaryReader OpenVerified(string path, out byte[] configHash, out int version)
     {
         // A FIFO would block the open and a device (a link to /dev/zero) would be read without end: regular files only.
         if (FileKind.IsSpecial(path, out var kind)) throw new CheckpointException($"{path}: is a {kind}, not a checkpoint file");
@@ -130,9 +136,9 @@ public static class Checkpoint
         }
         if (data.Length < 12 || !data.AsSpan(0, 8).SequenceEqual(Magic))
             throw new CheckpointException($"{path}: not a Vdm checkpoint (bad magic or too short)");
-        int version = BitConverter.ToInt32(data, 8);
-        if (version != FormatVersion)
-            throw new CheckpointException($"{path}: checkpoint format version {version}, this build reads version {FormatVersion}");
+        version = BitConverter.ToInt32(data, 8);
+        if (version < OldestReadableVersion || version > FormatVersion)
+            throw new CheckpointException($"{path}: checkpoint format version {version}, this build reads versions {OldestReadableVersion} to {FormatVersion}");
         if (data.Length < HeaderLength)
             throw new CheckpointException($"{path}: truncated checkpoint ({data.Length} bytes, shorter than the {HeaderLength}-byte header)");
         long length = BitConverter.ToInt64(data, 12);
@@ -148,7 +154,7 @@ public static class Checkpoint
     /// <summary>Reads only the config stored in a checkpoint (verifying the file).</summary>
     public static RunConfig ReadConfig(string path)
     {
-        using var reader = OpenVerified(path, out var headerHash);
+        using var reader = OpenVerified(path, out var headerHash, out _);
         return ParseConfig(reader, headerHash, path);
     }
 
@@ -175,34 +181,23 @@ public static class Checkpoint
     /// <summary>Throws <see cref="CheckpointException"/> when the checkpoint's header was made for another model than <paramref name="expected"/>.</summary>
     public static void CheckConfigHash(string path, RunConfig expected)
     {
-        using var reader = OpenVerified(path, out var headerHash);
+        using var reader = OpenVerified(path, out var headerHash, out _);
         var expectedHash = ConfigHash(expected);
         if (!headerHash.AsSpan().SequenceEqual(expectedHash))
             throw new CheckpointException($"{path}: the checkpoint was made for a different model or data config than config.json (config hash {Short(headerHash)}, expected {Short(expectedHash)})");
     }
 
-    /// <summary>Restores a trainer (model, EMA, optimiser, RNG states, step) from a checkpoint made with the same config.</summary>
+    /// <summary>Restores a trainer (model, EMA, optimiser, RNG states, training state) from a checkpoint made with the same config.</summary>
     public static void Restore(string path, RunConfig expected, Trainer trainer)
     {
-        using var reader = OpenVerified(path, out var headerHash);
+        using var reader = OpenVerified(path, out var headerHash, out int version);
         var expectedHash = ConfigHash(expected);
         if (!headerHash.AsSpan().SequenceEqual(expectedHash))
             throw new CheckpointException($"{path}: the checkpoint was made for a different model or data config than config.json (config hash {Short(headerHash)}, expected {Short(expectedHash)})");
         ParseConfig(reader, headerHash, path);
         try
         {
-            trainer.Step = reader.ReadInt64();
-            trainer.NonFiniteTotal = reader.ReadInt64();
-            trainer.Model.load(reader);
-            trainer.Ema.Updates = reader.ReadInt64();
-            int count = reader.ReadInt32();
-            if (count != trainer.Ema.Shadows.Count) throw new CheckpointException($"{path}: EMA has {count} tensors, the model {trainer.Ema.Shadows.Count}");
-            foreach (var (name, shadow) in trainer.Ema.Shadows)
-            {
-                var storedName = reader.ReadString();
-                if (storedName != name) throw new CheckpointException($"{path}: EMA tensor '{storedName}' where '{name}' was expected");
-                shadow.Load(reader);
-            }
+            var state = ReadWeights(reader, version, path, trainer.Model, trainer.Ema.Shadows);
             trainer.Optimizer.load_state_dict(reader);
             // Loaded into tensors of the expected type and shape: Tensor.Load compares the stored dtype and shape with
             // them before it reads or allocates anything, so a forged shape (2^40 bytes) is refused, not allocated.
@@ -214,14 +209,47 @@ public static class Checkpoint
             set_rng_state(globalState);
             if (reader.BaseStream.Position != reader.BaseStream.Length)
                 throw new CheckpointException($"{path}: {reader.BaseStream.Length - reader.BaseStream.Position} unexpected bytes after the optimiser and RNG states");
+            state.ApplyTo(trainer);
         }
-        catch (Exception e) when (e is ArgumentException or EndOfStreamException or InvalidOperationException or IOException or FormatException or NotImplementedException or OverflowException)
+        catch (Exception e) when (IsMismatch(e))
         {
             throw new CheckpointException($"{path}: does not match this model: {e.Message}", e);
         }
         // Checkpoints are written only with finite weights: a non-finite one means the file is not what Save wrote.
         foreach (var (name, parameter) in trainer.Model.named_parameters()) ThrowIfNonFinite(parameter, $"parameter '{name}'", path, loading: true);
         foreach (var (name, shadow) in trainer.Ema.Shadows) ThrowIfNonFinite(shadow, $"EMA of '{name}'", path, loading: true);
+    }
+
+    private static bool IsMismatch(Exception e) =>
+        e is ArgumentException or EndOfStreamException or InvalidOperationException or IOException or FormatException or NotImplementedException or OverflowException or System.Text.Json.JsonException;
+
+    /// <summary>
+    /// Reads the training state, the model's weights and the EMA averages (into <paramref name="shadows"/>, in the
+    /// model's parameter order) from a payload positioned after the config, in either readable format version.
+    /// </summary>
+    private static TrainingState ReadWeights(BinaryReader reader, int version, string path, nn.Module model, IReadOnlyList<(string Name, Tensor Shadow)> shadows)
+    {
+        TrainingState state;
+        if (version >= 3)
+        {
+            state = TrainingState.FromJson(reader.ReadString());
+            model.load(reader);
+        }
+        else
+        {
+            long step = reader.ReadInt64(), nonFinite = reader.ReadInt64();
+            model.load(reader);
+            state = new TrainingState { Step = step, NonFiniteTotal = nonFinite, EmaUpdates = reader.ReadInt64() };
+        }
+        int count = reader.ReadInt32();
+        if (count != shadows.Count) throw new CheckpointException($"{path}: EMA has {count} tensors, the model {shadows.Count}");
+        foreach (var (name, shadow) in shadows)
+        {
+            var storedName = reader.ReadString();
+            if (storedName != name) throw new CheckpointException($"{path}: EMA tensor '{storedName}' where '{name}' was expected");
+            shadow.Load(reader);
+        }
+        return state;
     }
 
     /// <summary>
@@ -257,17 +285,42 @@ public static class Checkpoint
     /// <summary>Test seam: called with the checkpoint <see cref="LoadModel"/> chose, before it is read (e.g. to prune it).</summary>
     internal static Action<string>? AfterChoosingCheckpoint { get; set; }
 
+    /// <summary>Reads the config, the weights and the EMA averages only: no trainer, no optimiser (version 3 puts them first).</summary>
     private static LoadedModel LoadFile(string path, bool ema, List<string> skipped)
     {
-        var config = ReadConfig(path);
+        using var reader = OpenVerified(path, out var headerHash, out int version);
+        var config = ParseConfig(reader, headerHash, path);
         var model = ModelFactory.Build(config);
         try
         {
-            using var trainer = new Trainer(model, config.Train, config.Model.NumClasses);
-            Restore(path, config, trainer);
-            if (ema) trainer.Ema.CopyTo(model);
+            TrainingState state;
+            using (var noGrad = no_grad())
+            {
+                var shadows = model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToArray();
+                var averages = shadows.Select(p => (p.name, p.Item2.detach().clone())).ToArray();
+                try
+                {
+                    try
+                    {
+                        state = ReadWeights(reader, version, path, model, averages);
+                    }
+                    catch (Exception e) when (IsMismatch(e))
+                    {
+                        throw new CheckpointException($"{path}: does not match this model: {e.Message}", e);
+                    }
+                    if (ema)
+                    {
+                        for (int i = 0; i < shadows.Length; i++) shadows[i].Item2.copy_(averages[i].Item2);
+                    }
+                }
+                finally
+                {
+                    foreach (var (_, average) in averages) average.Dispose();
+                }
+            }
+            foreach (var (name, parameter) in model.named_parameters()) ThrowIfNonFinite(parameter, $"{(ema ? "EMA of" : "parameter")} '{name}'", path, loading: true);
             model.eval();
-            return new LoadedModel(config, model, trainer.Step, path) { Skipped = skipped };
+            return new LoadedModel(config, model, state.Step, path) { Skipped = skipped };
         }
         catch
         {

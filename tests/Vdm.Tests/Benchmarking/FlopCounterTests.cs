@@ -1,12 +1,15 @@
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using Vdm.Benchmarking;
 using Vdm.Networks;
+using Vdm.Tests.Networks;
 using Xunit;
 using static TorchSharp.torch;
 
 namespace Vdm.Tests.Benchmarking;
 
+/// <remarks>Serial: the leak check compares TorchSharp's process-wide live-tensor count, which tests running beside it change.</remarks>
+[Collection(SerialCollection.Name)]
 public class FlopCounterTests
 {
     /// <summary>A denoiser made of one layer, so that its count can be checked by hand.</summary>

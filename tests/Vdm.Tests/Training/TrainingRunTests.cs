@@ -61,6 +61,7 @@ public sealed class TrainingRunTests : IDisposable
         var dir = Path.Combine(root, "layout");
         using (var run = TrainingRun.Create(dir, Config(20), train, test))
         {
+            run.SaveGrid = Vdm.Imaging.SampleImages.SaveGrid;
             var summary = run.Run();
             Assert.NotNull(summary.FinalEval);
             Assert.True(File.Exists(summary.LastSamples));
