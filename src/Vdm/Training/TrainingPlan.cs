@@ -173,8 +173,6 @@ public sealed class TrainingPlan
         };
         config.Validate();
         using (ModelFactory.Build(config)) { } // a network that cannot take this data fails here, before any folder exists
-        if (config.Train.BatchSize > train.Count)
-            throw new ArgumentException($"batch size {config.Train.BatchSize} is larger than the training set of {config.Dataset} ({train.Count} examples)");
         Config = config;
         return config;
     }
