@@ -28,7 +28,7 @@ public static class SampleAction
         var shard = ShardSpec.Resolve(args.Shard);
         if (shard is not null && args.Trajectory) throw new UsageException("--trajectory cannot be sharded: draw it in one process");
 
-        using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
+        using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online, device: args.Device);
         foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm sample: warning: skipping checkpoint: {why}; using {loaded.Path}");
         var config = loaded.Config;
         var shape = config.Model.DataShape;
@@ -142,7 +142,7 @@ public static class SampleAction
             var levels = ((head.to(ScalarType.Float32) + 1) * (vocab / 2.0)).floor().clamp(0, vocab - 1);
             var bytes = (levels * (255.0 / Math.Max(1, vocab - 1))).round().to(ScalarType.Byte);
             frameShape = bytes.shape;
-            frames.Add(bytes.data<byte>().ToArray());
+            frames.Add(bytes.cpu().data<byte>().ToArray());
         }
 
         public void Save(string path, Tensor samples)

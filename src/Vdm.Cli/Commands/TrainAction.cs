@@ -43,7 +43,7 @@ public static class TrainAction
             throw new UsageException($"--batch-size {config.Train.BatchSize} is larger than the training set of {config.Dataset} ({train.Count} examples)");
         if (group.IsRoot()) CheckRunDirIsFree(runDir); // the data may have taken a while: check again right before creating it
 
-        using var run = TrainingRun.Create(runDir, config, train, test, group);
+        using var run = TrainingRun.Create(runDir, config, train, test, group, args.Device);
         if (group.Size > 1) context.Out.WriteLine($"all-reducing {run.Model.parameters().Sum(p => p.numel()) * 4 / 1e6:0.00} MB of gradients per step (global batch {config.Train.BatchSize}, {run.Trainer.Shard.Count} or so per process)");
         context.Out.WriteLine($"training {Describe(config)} on {config.Dataset} ({train.Count} train / {test.Count} test examples) into {run.Directory}");
         return Train(context, run);
@@ -80,7 +80,7 @@ public static class TrainAction
         using var run = TrainingRun.Resume(runDir, train, test, overrides, new Reporter<TrainingEvent>(e =>
         {
             if (e is MessageEvent m) messages.Add(m.Text);
-        }), group);
+        }), group, args.Device);
         foreach (var message in messages) context.Out.WriteLine(message);
         context.Out.WriteLine($"resuming {run.Directory} at step {run.Step} of {run.Config.Train.Steps}");
         return Train(context, run);

@@ -40,6 +40,8 @@ public sealed record TrainArgs
     public int? ImageSize { get; init; }
     public int? ImageChannels { get; init; }
     public bool SkipBadImages { get; init; }
+    /// <summary>Where the model trains (<c>--device</c>; null: the CPU). Not part of the run's config: a run may resume on another device.</summary>
+    public TorchSharp.torch.Device? Device { get; init; }
 
     /// <summary>The options given with values that differ from a run's stored config: fixed once a run exists.
     /// Repeating a run's own values (the same command line plus --resume) is fine; only --steps, --minutes and
