@@ -16,10 +16,12 @@ namespace Vdm.Benchmarking;
 /// </summary>
 public static class BenchRunner
 {
-    public static BenchResult Run(string configName, BenchOptions options, Action<string>? progress = null) =>
-        Run(configName, BenchConfigs.Get(configName), BenchConfigs.Describe(configName), options, progress);
+    public static BenchResult Run(string configName, BenchOptions options, Action<string>? progress = null, Device? device = null) =>
+        Run(configName, BenchConfigs.Get(configName), BenchConfigs.Describe(configName), options, progress, device);
 
-    public static BenchResult Run(string name, RunConfig config, string description, BenchOptions options, Action<string>? progress = null)
+    /// <param name="device">Where the model runs (default: the CPU); the synthetic batches are drawn on the CPU and
+    /// moved by the trainer, as a data set's would be.</param>
+    public static BenchResult Run(string name, RunConfig config, string description, BenchOptions options, Action<string>? progress = null, Device? device = null)
     {
         options.Validate();
         config.Validate();
@@ -27,7 +29,7 @@ public static class BenchRunner
         if (options.KeepFreedMemory) MallocSettings.KeepFreedMemory();
         progress ??= _ => { };
 
-        using var model = ModelFactory.Build(config);
+        using var model = ModelFactory.Build(config, device);
         using var trainer = new Trainer(model, config.Train, config.Model.NumClasses);
         var dataShape = config.Model.DataShape;
         int batch = config.Train.BatchSize;

@@ -22,7 +22,7 @@ public static class BenchAction
             OpenMpSettings.SetWaitPolicy(policy);
         }
 
-        var result = BenchRunner.Run(args.Config, args.Options, line => context.Error.WriteLine(line));
+        var result = BenchRunner.Run(args.Config, args.Options, line => context.Error.WriteLine(line), args.Device);
         var json = result.ToJson();
         if (args.JsonOut is { } file)
         {

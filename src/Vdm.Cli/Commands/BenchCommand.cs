@@ -11,6 +11,7 @@ public sealed record BenchArgs
     public BenchOptions Options { get; init; } = new();
     public string? JsonOut { get; init; }
     public string? WaitPolicy { get; init; }
+    public TorchSharp.torch.Device? Device { get; init; }
 }
 
 /// <summary><c>vdm bench --config NAME</c>: training and sampling speed, FLOPs, sgemm peak and memory, as JSON.</summary>
@@ -53,8 +54,9 @@ public static class BenchCommand
         var device = DeviceOption.Create();
         foreach (var option in new Option[] { config, repeats, warmup, threads, soak, jsonOut, ancestral, ddim, noSampling, sgemmSize, mallocDefault, waitPolicy, device })
             command.Add(option);
-        CommandTree.SetHandler(command, context, parsed => BenchAction.Run(DeviceOption.Checked(context, parsed.GetValue(device)), new BenchArgs
+        CommandTree.SetHandler(command, context, parsed => BenchAction.Run(context, new BenchArgs
         {
+            Device = DeviceOption.Parse(parsed.GetValue(device)), // first: checked before any work starts
             Config = parsed.GetValue(config)!,
             Options = defaults with
             {

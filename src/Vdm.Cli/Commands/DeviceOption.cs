@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Vdm.Cli.Infrastructure;
 using Vdm.Runtime;
+using static TorchSharp.torch;
 
 namespace Vdm.Cli.Commands;
 
@@ -9,13 +10,6 @@ public static class DeviceOption
 {
     public static Option<string?> Create() => Opt.Text("--device", "Compute device: cpu (default) or cuda[:i] (needs a CUDA build of libtorch; see docs/distributed.md)", "cpu|cuda[:i]");
 
-    /// <summary>Throws the one-line usage error when the device is unknown or unavailable.</summary>
-    public static void Check(string? given) => DeviceChoice.Parse(given);
-
-    /// <summary><see cref="Check"/>, then the context, so a handler reads <c>Action.Run(Checked(context, device), args)</c>.</summary>
-    public static CliContext Checked(CliContext context, string? given)
-    {
-        Check(given);
-        return context;
-    }
+    /// <summary>The device asked for; throws the one-line usage error when it is unknown or unavailable.</summary>
+    public static Device Parse(string? given) => DeviceChoice.Parse(given);
 }

@@ -36,7 +36,7 @@ public static class EvalAction
         var shard = ShardSpec.Resolve(args.Shard);
         if (shard is not null && args.PerTime is not null) throw new UsageException("--per-time cannot be sharded: compute it in one process");
         if (shard is not null && args.SampleQuality) throw new UsageException("--sample-quality cannot be sharded: compute it in one process");
-        using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
+        using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online, device: args.Device);
         foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm eval: warning: skipping checkpoint: {why}; using {loaded.Path}");
         var config = loaded.Config;
         using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, args.Json ? null : context.Out, config.Images);
@@ -109,7 +109,7 @@ public static class EvalAction
     {
         var log = args.Json ? null : context.Out;
         using var train = DataAccess.Load(loaded.Config.Dataset, SplitNames.Train, args.DataDir, log, loaded.Config.Images);
-        var (classifier, info) = ClassifierStore.LoadOrTrain(train, test, DataCache.DefaultRoot(args.DataDir), progress: log is null ? null : log.WriteLine);
+        var (classifier, info) = ClassifierStore.LoadOrTrain(train, test, DataCache.DefaultRoot(args.DataDir), progress: log is null ? null : log.WriteLine, device: args.Device);
         using (classifier)
         {
             int steps = args.QualitySteps ?? loaded.Config.SampleSteps;

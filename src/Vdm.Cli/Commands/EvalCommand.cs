@@ -21,6 +21,7 @@ public sealed record EvalArgs
     public bool SampleQuality { get; init; }
     public int QualitySamples { get; init; } = 1000;
     public int? QualitySteps { get; init; }
+    public TorchSharp.torch.Device? Device { get; init; }
 }
 
 /// <summary><c>vdm eval RUN|CHECKPOINT</c>: the variational bound on the test split, term by term, in bits/dim.</summary>
@@ -48,8 +49,9 @@ public static class EvalCommand
         var device = DeviceOption.Create();
         foreach (var option in new Option[] { examples, timeSamples, timeSteps, batchSize, seed, json, perTime, online, dataDir, sampleQuality, samples, qualitySteps, shard, device })
             command.Add(option);
-        CommandTree.SetHandler(command, context, parsed => EvalAction.Run(DeviceOption.Checked(context, parsed.GetValue(device)), new EvalArgs
+        CommandTree.SetHandler(command, context, parsed => EvalAction.Run(context, new EvalArgs
         {
+            Device = DeviceOption.Parse(parsed.GetValue(device)), // first: checked before any work starts
             Source = parsed.GetValue(source)!,
             Examples = parsed.GetValue(examples),
             TimeSamples = parsed.GetValue(timeSamples) ?? 1,

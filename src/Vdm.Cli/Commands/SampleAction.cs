@@ -26,7 +26,7 @@ public static class SampleAction
         var shard = ShardSpec.Resolve(args.Shard);
         if (shard is not null && args.Trajectory) throw new UsageException("--trajectory cannot be sharded: draw it in one process");
 
-        using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online);
+        using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online, device: args.Device);
         foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm sample: warning: skipping checkpoint: {why}; using {loaded.Path}");
         var config = loaded.Config;
         var shape = config.Model.DataShape;

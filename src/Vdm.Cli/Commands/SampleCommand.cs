@@ -21,6 +21,7 @@ public sealed record SampleArgs
     public int? Columns { get; init; }
     public string? Shard { get; init; }
     public string? OutDir { get; init; }
+    public TorchSharp.torch.Device? Device { get; init; }
 }
 
 /// <summary><c>vdm sample RUN|CHECKPOINT</c>: draw samples from a trained model and write them as a PNG grid.</summary>
@@ -51,8 +52,9 @@ public static class SampleCommand
         var device = DeviceOption.Create();
         foreach (var option in new Option[] { count, sampler, steps, seed, cls, guidance, online, output, trajectory, sampleDecoder, columns, outDir, shard, device })
             command.Add(option);
-        CommandTree.SetHandler(command, context, parsed => SampleAction.Run(DeviceOption.Checked(context, parsed.GetValue(device)), new SampleArgs
+        CommandTree.SetHandler(command, context, parsed => SampleAction.Run(context, new SampleArgs
         {
+            Device = DeviceOption.Parse(parsed.GetValue(device)), // first: checked before any work starts
             Source = parsed.GetValue(source)!,
             Count = parsed.GetValue(count) ?? 64,
             Sampler = parsed.GetValue(sampler) ?? SamplerKind.Ancestral,

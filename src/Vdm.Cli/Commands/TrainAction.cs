@@ -57,7 +57,7 @@ public static class TrainAction
 
         using var train = DataAccess.Load(config.Dataset, SplitNames.Train, args.DataDir, context.Out, images);
         using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, context.Out, images);
-        using var run = plan.Start(train, test, group);
+        using var run = plan.Start(train, test, group, device: args.Device);
         if (group.Size > 1) context.Out.WriteLine($"all-reducing {run.Model.parameters().Sum(p => p.numel()) * 4 / 1e6:0.00} MB of gradients per step (global batch {run.Config.Train.BatchSize}, {run.Trainer.Shard.Count} or so per process)");
         context.Out.WriteLine($"training {Describe(run.Config)} on {run.Config.Dataset} ({train.Count} train / {test.Count} test examples) into {run.Directory}");
         return Train(context, run);
@@ -78,10 +78,10 @@ public static class TrainAction
         using var train = DataAccess.Load(config.Dataset, SplitNames.Train, args.DataDir, context.Out, config.Images);
         using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, context.Out, config.Images);
         var messages = new List<string>();
-        using var run = plan.Start(train, test, group, progress: new Reporter<TrainingEvent>(e =>
+        using var run = plan.Start(train, test, group, new Reporter<TrainingEvent>(e =>
         {
             if (e is MessageEvent m) messages.Add(m.Text);
-        }));
+        }), args.Device);
         foreach (var message in messages) context.Out.WriteLine(message);
         context.Out.WriteLine($"resuming {run.Directory} at step {run.Step} of {run.Config.Train.Steps}");
         return Train(context, run);

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using Vdm.Cli.Infrastructure;
+using Vdm.Data;
+using Vdm.Diffusion;
 using Vdm.Networks;
 using Vdm.Schedules;
 using Vdm.Training;
@@ -24,6 +26,9 @@ public sealed record TrainArgs
     public int? ImageSize { get; init; }
     public int? ImageChannels { get; init; }
     public bool SkipBadImages { get; init; }
+
+    /// <summary>Where the model trains (<c>--device</c>; null: the CPU). Not part of the run's config: a run may resume on another device.</summary>
+    public TorchSharp.torch.Device? Device { get; init; }
 }
 
 /// <summary>

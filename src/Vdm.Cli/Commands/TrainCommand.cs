@@ -15,8 +15,8 @@ public static class TrainCommand
         command.Add(device);
         CommandTree.SetHandler(command, context, parsed =>
         {
-            DeviceOption.Check(parsed.GetValue(device));
-            return TrainAction.Run(context, options.Read(parsed));
+            var chosen = DeviceOption.Parse(parsed.GetValue(device));
+            return TrainAction.Run(context, options.Read(parsed) with { Device = chosen });
         });
         return command;
     }

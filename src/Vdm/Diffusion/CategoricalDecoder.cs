@@ -43,7 +43,7 @@ public static class CategoricalDecoder
         else
         {
             // Gumbel-max: argmax(logits + Gumbel noise) is a draw from softmax(logits).
-            var u = rand(logits.shape, logits.dtype, logits.device, generator: generator).clamp(1e-20, 1.0);
+            var u = DeviceRandom.Uniform(logits.shape, logits.dtype, logits.device, generator).clamp(1e-20, 1.0);
             levels = (logits - (-u.log()).log()).argmax(-1);
         }
         return levels.to(ScalarType.Byte).MoveToOuterDisposeScope();

@@ -8,13 +8,13 @@ public static class TimeSampling
     public static Tensor Antithetic(long batch, Generator? generator = null, Device? device = null, ScalarType dtype = ScalarType.Float32)
     {
         using var scope = NewDisposeScope();
-        var u0 = rand(1, dtype, device, generator: generator);
+        var u0 = DeviceRandom.Uniform([1], dtype, device, generator);
         return ((u0 + arange(batch, dtype, device) / batch) % 1.0).MoveToOuterDisposeScope();
     }
 
     /// <summary>u_i ~ U(0, 1), independently.</summary>
     public static Tensor Uniform(long batch, Generator? generator = null, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
-        rand(batch, dtype, device, generator: generator);
+        DeviceRandom.Uniform([batch], dtype, device, generator);
 
     /// <summary>Discrete time on the grid {1/T, …, 1}: t = (⌊u T⌋ + 1)/T, and the step before it, s = t − 1/T.</summary>
     public static (Tensor T, Tensor S) Discretise(Tensor u, int steps)

@@ -36,6 +36,9 @@ public sealed class VariationalDiffusionModel : nn.Module
     /// <summary>The floating-point type computations run in.</summary>
     public ScalarType DType => parameters().Select(p => p.dtype).DefaultIfEmpty(emptyModelType).First();
 
+    /// <summary>The device the parameters live on (the CPU when there are none); every tensor the model creates goes there.</summary>
+    public Device Device => parameters().Select(p => p.device).FirstOrDefault() ?? CPU;
+
     /// <summary>ε̂(z_t; γ_t), converting an x- or v-prediction network's output.</summary>
     public Tensor EpsHat(Tensor z, Tensor gamma, Tensor? labels = null)
     {
@@ -75,7 +78,7 @@ public sealed class VariationalDiffusionModel : nn.Module
         var gamma1 = endpoints[1].expand(batch);
 
         // Reconstruction: −log p(x | z_0), z_0 ~ q(z_0 | x).
-        eps0 ??= randn(f.shape, dtype, f.device, generator: generator);
+        eps0 ??= DeviceRandom.Normal(f.shape, dtype, f.device, generator);
         var z0 = ForwardProcess.Diffuse(f, gamma0, eps0);
         var recon = -Reductions.SumPerExample(CategoricalDecoder.LogProb(x, z0, gamma0, Config.Vocab));
 
@@ -114,7 +117,7 @@ public sealed class VariationalDiffusionModel : nn.Module
         }
 
         var gammaT = Schedule.forward(t);
-        eps ??= randn(f.shape, f.dtype, f.device, generator: generator);
+        eps ??= DeviceRandom.Normal(f.shape, f.dtype, f.device, generator);
         var zt = ForwardProcess.Diffuse(f, gammaT, eps);
         var epsHat = EpsHat(zt, gammaT, labels);
         var squaredError = Reductions.SumPerExample((eps - epsHat).square());

@@ -22,15 +22,18 @@ public static class BoundEvaluator
         model.eval();
         using var noGrad = no_grad();
         using var generator = new Generator((ulong)options.Seed);
+        var device = model.Device;
         for (long start = 0; start < n; start += options.BatchSize)
         {
             using var scope = NewDisposeScope();
             long size = Math.Min(options.BatchSize, n - start);
             using var batch = data.Take((IReadOnlyList<long>)Enumerable.Range((int)start, (int)size).Select(i => (long)i).ToArray());
+            var images = batch.Images.to(device);
+            var labels = batch.Labels?.to(device);
             for (int k = 0; k < options.TimeSamples; k++)
             {
-                using var terms = evalModel.Loss(batch.Images, batch.Labels, generator);
-                var bpd = terms.ToBitsPerDim(terms.Total()).to(ScalarType.Float64).data<double>().ToArray();
+                using var terms = evalModel.Loss(images, labels, generator);
+                var bpd = terms.ToBitsPerDim(terms.Total()).to(ScalarType.Float64).cpu().data<double>().ToArray();
                 for (int i = 0; i < size; i++) totals[start + i] += bpd[i] / options.TimeSamples;
                 var s = terms.Summarise();
                 recon += s.Recon * size;
@@ -59,6 +62,9 @@ public static class BoundEvaluator
         long n = Math.Min(Math.Max(1, examples), data.Count);
         using var noGrad = no_grad();
         using var batch = data.Take((IReadOnlyList<long>)Enumerable.Range(0, (int)n).Select(i => (long)i).ToArray());
+        var device = model.Device;
+        using var images = batch.Images.to(device);
+        using var labels = batch.Labels?.to(device);
         var t = new double[points];
         var values = new double[points];
         for (int i = 0; i < points; i++)
@@ -66,7 +72,7 @@ public static class BoundEvaluator
             using var scope = NewDisposeScope();
             t[i] = (i + 0.5) / points;
             using var generator = new Generator((ulong)seed);
-            using var terms = continuous.Loss(batch.Images, batch.Labels, generator, full(n, t[i], continuous.DType));
+            using var terms = continuous.Loss(images, labels, generator, full(n, t[i], continuous.DType, device));
             values[i] = terms.Summarise().Diffusion;
         }
         return (t, values);

@@ -39,8 +39,9 @@ public static class ClassifierStore
     public const string FolderName = "classifiers";
 
     /// <summary>The cached classifier for <paramref name="train"/>, trained and stored first if there is none.</summary>
+    /// <param name="device">Where the classifier lives and trains (default: the CPU); its stored weights are CPU tensors.</param>
     public static (DatasetClassifier Classifier, ClassifierInfo Info) LoadOrTrain(Dataset train, Dataset test, string cacheRoot,
-        ClassifierRecipe? recipe = null, Action<string>? progress = null)
+        ClassifierRecipe? recipe = null, Action<string>? progress = null, Device? device = null)
     {
         recipe ??= new ClassifierRecipe();
         if (train.Labels is null || train.NumClasses < 2) throw new ArgumentException($"{train.Name}: the sample-quality metric needs a labelled dataset with at least 2 classes");
@@ -51,7 +52,7 @@ public static class ClassifierStore
         var weightsPath = stem + ".bin";
         var infoPath = stem + ".json";
 
-        var classifier = new DatasetClassifier(train.ExampleShape, train.NumClasses, train.Vocab);
+        var classifier = New(train, device);
         if (File.Exists(weightsPath) && File.Exists(infoPath))
         {
             try
@@ -70,7 +71,7 @@ public static class ClassifierStore
                 // A damaged cache entry is only a cache miss: train a fresh classifier and replace it.
                 progress?.Invoke($"sample-quality classifier: {stem}.*: unreadable ({e.Message.Split('\n')[0]}); training a new one");
                 classifier.Dispose();
-                classifier = new DatasetClassifier(train.ExampleShape, train.NumClasses, train.Vocab);
+                classifier = New(train, device);
             }
         }
 
@@ -95,11 +96,20 @@ public static class ClassifierStore
         return (classifier, trained);
     }
 
-    /// <summary>Trains <paramref name="classifier"/> in place with <paramref name="recipe"/>.</summary>
+    /// <summary>A fresh classifier for <paramref name="train"/>, initialised on the CPU and moved to <paramref name="device"/>.</summary>
+    private static DatasetClassifier New(Dataset train, Device? device)
+    {
+        var classifier = new DatasetClassifier(train.ExampleShape, train.NumClasses, train.Vocab);
+        if (device is not null && device.type != TorchSharp.DeviceType.CPU) classifier.to(device);
+        return classifier;
+    }
+
+    /// <summary>Trains <paramref name="classifier"/> in place with <paramref name="recipe"/>, on its device (batches are moved there).</summary>
     public static void Train(DatasetClassifier classifier, Dataset train, ClassifierRecipe recipe, Action<string>? progress = null)
     {
         using var generator = new Generator((ulong)recipe.Seed + 0x636C6173UL);
         using var optimizer = optim.AdamW(classifier.parameters(), recipe.LearningRate);
+        var device = classifier.parameters().First().device;
         long batchSize = Math.Min(recipe.BatchSize, train.Count);
         long perEpoch = train.Count / batchSize;
         long total = perEpoch * recipe.Epochs, step = 0;
@@ -113,8 +123,8 @@ public static class ClassifierStore
                 foreach (var group in optimizer.ParamGroups)
                     group.LearningRate = recipe.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / total));
                 var index = order.narrow(0, b * batchSize, batchSize);
-                var images = train.Images.index_select(0, index);
-                var labels = train.Labels!.index_select(0, index);
+                var images = train.Images.index_select(0, index).to(device);
+                var labels = train.Labels!.index_select(0, index).to(device);
                 optimizer.zero_grad();
                 var loss = nn.functional.cross_entropy(classifier.forward(images), labels);
                 loss.backward();

@@ -1,5 +1,5 @@
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Vdm.Evaluation;
@@ -65,12 +65,14 @@ public sealed class DatasetClassifier : nn.Module<Tensor, Tensor>
             var features = new List<Tensor>();
             var probabilities = new List<Tensor>();
             using var scope = NewDisposeScope();
+            var device = parameters().First().device;
             for (long start = 0; start < images.shape[0]; start += batchSize)
             {
-                var batch = images.narrow(0, start, Math.Min(batchSize, images.shape[0] - start));
+                // Batches move to the classifier's device; features and probabilities come back to the CPU.
+                var batch = images.narrow(0, start, Math.Min(batchSize, images.shape[0] - start)).to(device);
                 var f = Features(batch);
-                features.Add(f);
-                probabilities.Add(nn.functional.softmax(head.forward(f), 1));
+                features.Add(f.cpu());
+                probabilities.Add(nn.functional.softmax(head.forward(f), 1).cpu());
             }
             return (cat(features).MoveToOuterDisposeScope(), cat(probabilities).MoveToOuterDisposeScope());
         }

@@ -31,21 +31,25 @@ public sealed record ExampleBounds(long Start, double[] Total, double[] Recon, d
         model.eval();
         using var noGrad = no_grad();
         var dtype = model.DType;
+        var device = model.Device;
         for (int start = 0; start < n; start += options.BatchSize)
         {
             using var scope = NewDisposeScope();
             int size = Math.Min(options.BatchSize, n - start);
             using var batch = data.Take((IReadOnlyList<long>)Enumerable.Range(0, size).Select(i => shard.Start + start + i).ToArray());
             var shape = batch.Images.shape[1..];
+            var images = batch.Images.to(device);
+            var labels = batch.Labels?.to(device);
             var generators = Enumerable.Range(0, size).Select(i => new Generator(SampleNoise.Mix(options.Seed, shard.Start + start + i))).ToArray();
             try
             {
                 for (int k = 0; k < options.TimeSamples; k++)
                 {
-                    var eps0 = stack(generators.Select(g => randn(shape, dtype, generator: g)).ToArray()).to(batch.Images.device);
-                    var u = cat(generators.Select(g => rand(1, dtype, generator: g)).ToArray()).to(batch.Images.device);
-                    var eps = stack(generators.Select(g => randn(shape, dtype, generator: g)).ToArray()).to(batch.Images.device);
-                    using var terms = evalModel.Loss(batch.Images, batch.Labels, null, u, eps0, eps);
+                    // Drawn on the CPU from each example's generator, then moved: the same numbers on every device.
+                    var eps0 = stack(generators.Select(g => randn(shape, dtype, generator: g)).ToArray()).to(device);
+                    var u = cat(generators.Select(g => rand(1, dtype, generator: g)).ToArray()).to(device);
+                    var eps = stack(generators.Select(g => randn(shape, dtype, generator: g)).ToArray()).to(device);
+                    using var terms = evalModel.Loss(images, labels, null, u, eps0, eps);
                     Add(total, start, terms.ToBitsPerDim(terms.Total()), options.TimeSamples);
                     Add(recon, start, terms.ToBitsPerDim(terms.Recon), options.TimeSamples);
                     Add(prior, start, terms.ToBitsPerDim(terms.Prior), options.TimeSamples);
@@ -65,7 +69,7 @@ public sealed record ExampleBounds(long Start, double[] Total, double[] Recon, d
 
     private static void Add(double[] into, int offset, Tensor values, int samples)
     {
-        var v = values.to(ScalarType.Float64).data<double>().ToArray();
+        var v = values.to(ScalarType.Float64).cpu().data<double>().ToArray();
         for (int i = 0; i < v.Length; i++) into[offset + i] += v[i] / samples;
     }
 

@@ -68,6 +68,7 @@ public static class Checkpoint
         foreach (var (name, parameter) in trainer.Model.named_parameters()) ThrowIfNonFinite(parameter, $"parameter '{name}'", path);
         foreach (var (name, shadow) in trainer.Ema.Shadows) ThrowIfNonFinite(shadow, $"EMA of '{name}'", path);
 
+        // Tensor.Save copies a tensor on another device to the CPU first: a checkpoint holds CPU tensors whatever the device.
         using var payload = new MemoryStream();
         using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
         {
@@ -265,13 +266,14 @@ public static class Checkpoint
     /// A run that is training prunes old checkpoints: one removed while it is read is reported in
     /// <see cref="LoadedModel.Skipped"/> and the next newest is used.
     /// </summary>
-    public static LoadedModel LoadModel(string runDirOrCheckpoint, bool ema = true)
+    /// <param name="device">Where the model is loaded (default: the CPU); checkpoints hold CPU tensors.</param>
+    public static LoadedModel LoadModel(string runDirOrCheckpoint, bool ema = true, Device? device = null)
     {
         if (!Directory.Exists(runDirOrCheckpoint))
         {
             if (!File.Exists(runDirOrCheckpoint) && FileKind.Describe(runDirOrCheckpoint) is null)
                 throw new CheckpointException($"{runDirOrCheckpoint}: no such run folder or checkpoint file");
-            return LoadFile(runDirOrCheckpoint, ema, []);
+            return LoadFile(runDirOrCheckpoint, ema, [], device);
         }
         var removed = new List<string>();
         for (int attempt = 0; ; attempt++)
@@ -281,7 +283,7 @@ public static class Checkpoint
             AfterChoosingCheckpoint?.Invoke(path);
             try
             {
-                return LoadFile(path, ema, [.. removed, .. skipped]);
+                return LoadFile(path, ema, [.. removed, .. skipped], device);
             }
             catch (CheckpointException) when (attempt < 5 && !File.Exists(path))
             {
@@ -294,11 +296,11 @@ public static class Checkpoint
     internal static Action<string>? AfterChoosingCheckpoint { get; set; }
 
     /// <summary>Reads the config, the weights and the EMA averages only: no trainer, no optimiser (version 3 puts them first).</summary>
-    private static LoadedModel LoadFile(string path, bool ema, List<string> skipped)
+    private static LoadedModel LoadFile(string path, bool ema, List<string> skipped, Device? device)
     {
         using var reader = OpenVerified(path, out var headerHash, out int version);
         var config = ParseConfig(reader, headerHash, path);
-        var model = ModelFactory.Build(config);
+        var model = ModelFactory.Build(config, device); // each stored CPU tensor is read into the model's device tensors
         try
         {
             TrainingState state;

@@ -5,8 +5,8 @@ namespace Vdm.Runtime;
 
 /// <summary>
 /// The compute device asked for with <c>--device cpu|cuda[:i]</c>. This project ships libtorch's CPU runtime
-/// (the TorchSharp-cpu package, Directory.Packages.props), so only the CPU is available; CUDA is untested in CI
-/// (docs/distributed.md, "Devices").
+/// (the TorchSharp-cpu package, Directory.Packages.props), so there only the CPU is available; a build with a CUDA
+/// runtime and a GPU gets <c>cuda:i</c>. CUDA is untested in CI (docs/distributed.md, "Devices").
 /// </summary>
 public static class DeviceChoice
 {
@@ -25,6 +25,6 @@ public static class DeviceChoice
                 "with TorchSharp-cuda-linux (or TorchSharp-cuda-windows) in place of TorchSharp-cpu in Directory.Packages.props and src/Vdm/Vdm.csproj, on a machine with an NVIDIA driver");
         if (index >= cuda.device_count())
             throw new ArgumentException($"--device {text}: there are {cuda.device_count()} CUDA devices (0..{cuda.device_count() - 1})");
-        throw new ArgumentException($"--device {text}: moving models and data to CUDA is not implemented yet (docs/distributed.md, \"Devices\"); use --device cpu");
+        return new Device(TorchSharp.DeviceType.CUDA, index);
     }
 }

@@ -36,7 +36,8 @@ public static class Sampler
                     _ => throw new ArgumentOutOfRangeException(nameof(kind)),
                 });
             }
-            return (chunks.Count == 1 ? chunks[0] : cat(chunks, 0)).MoveToOuterDisposeScope();
+            // Back on the CPU, where grids, PNGs and shard files are written from, whatever the model's device.
+            return (chunks.Count == 1 ? chunks[0] : cat(chunks, 0)).cpu().MoveToOuterDisposeScope();
         }
         finally
         {

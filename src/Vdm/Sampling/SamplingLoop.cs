@@ -17,8 +17,10 @@ internal static class SamplingLoop
         using var noGrad = no_grad();
         using var noise = new SampleNoise(options.Seed, options.FirstIndex, count);
         var dtype = model.DType;
-        var device = model.parameters().Select(p => p.device).FirstOrDefault() ?? CPU;
+        var device = model.Device;
         var z = noise.Next(dataShape, dtype, device);
+        using var onDevice = labels?.to(device);
+        labels = onDevice;
         for (int i = options.Steps; i >= 1; i--)
         {
             using var scope = NewDisposeScope();

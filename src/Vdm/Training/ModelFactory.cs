@@ -1,3 +1,4 @@
+using TorchSharp;
 using Vdm.Diffusion;
 using Vdm.Networks;
 using Vdm.Schedules;
@@ -8,7 +9,9 @@ namespace Vdm.Training;
 /// <summary>Builds the model a <see cref="RunConfig"/> describes, with weights initialised from its seed.</summary>
 public static class ModelFactory
 {
-    public static VariationalDiffusionModel Build(RunConfig config)
+    /// <param name="device">Where the model lives (default: the CPU). The weights are initialised on the CPU and then
+    /// moved, so a seed gives the same weights on every device.</param>
+    public static VariationalDiffusionModel Build(RunConfig config, Device? device = null)
     {
         config.Validate();
         manual_seed(config.Train.Seed);
@@ -18,6 +21,8 @@ public static class ModelFactory
             GammaMin = config.Schedule.GammaMin,
             GammaMax = config.Schedule.GammaMax,
         });
-        return new VariationalDiffusionModel(schedule, network, config.Diffusion);
+        var model = new VariationalDiffusionModel(schedule, network, config.Diffusion);
+        if (device is not null && device.type != DeviceType.CPU) model.to(device);
+        return model;
     }
 }

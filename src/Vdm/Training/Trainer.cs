@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using Vdm.Diffusion;
 using Vdm.Distributed;
 using static TorchSharp.torch;
@@ -77,14 +77,29 @@ public sealed class Trainer : IDisposable
         foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
         optimizer.zero_grad();
 
-        labels = DropLabels(labels);
-        using var terms = Model.Loss(x, labels, Generator);
+        var (terms, loss) = ForwardBackward(x, labels);
+        using (terms)
+        {
+            var summary = terms.Summarise();
+            double lossValue = loss.item<float>();
+            return Update(summary with { Objective = lossValue }, lr);
+        }
+    }
+
+    /// <summary>
+    /// The step's first half, which reads no value back to the host: the batch moved to the model's device (data
+    /// sets stay on the CPU), label dropout, the bound's terms and the gradient of their batch mean.
+    /// </summary>
+    internal (LossTerms Terms, Tensor Loss) ForwardBackward(Tensor x, Tensor? labels)
+    {
+        var device = Model.Device;
+        x = x.to(device);
+        labels = DropLabels(labels?.to(device));
+        var terms = Model.Loss(x, labels, Generator);
         var loss = terms.MeanObjective();
         if (LossHook is not null) loss = LossHook(loss);
         loss.backward();
-        var summary = terms.Summarise();
-        double lossValue = loss.item<float>();
-        return Update(summary with { Objective = lossValue }, lr);
+        return (terms, loss);
     }
 
     /// <summary>
@@ -141,6 +156,9 @@ public sealed class Trainer : IDisposable
         optimizer.zero_grad();
 
         long batch = shard.Total;
+        var device = Model.Device;
+        x = x.to(device);
+        labels = labels?.to(device);
         Tensor Rows(Tensor whole) => whole.narrow(0, shard.Start, shard.Count);
         if (labels is not null && NumClasses > 0 && Config.LabelDropout > 0)
         {
@@ -149,11 +167,11 @@ public sealed class Trainer : IDisposable
         }
         var dtype = Model.DType;
         long[] shape = [batch, .. x.shape.Skip(1)];
-        var eps0 = randn(shape, dtype, x.device, generator: Generator);
+        var eps0 = DeviceRandom.Normal(shape, dtype, device, Generator);
         var u = Model.Config.Antithetic
-            ? TimeSampling.Antithetic(batch, Generator, x.device, dtype)
-            : TimeSampling.Uniform(batch, Generator, x.device, dtype);
-        var eps = randn(shape, dtype, x.device, generator: Generator);
+            ? TimeSampling.Antithetic(batch, Generator, device, dtype)
+            : TimeSampling.Uniform(batch, Generator, device, dtype);
+        var eps = DeviceRandom.Normal(shape, dtype, device, Generator);
 
         using var terms = Model.Loss(x, labels, Generator, Rows(u), Rows(eps0), Rows(eps));
         var loss = terms.ToBitsPerDim(terms.Objective()).sum() / batch;
@@ -178,7 +196,7 @@ public sealed class Trainer : IDisposable
                 offset += n;
             }
         }
-        var means = (buffer.narrow(0, offset, 5).to(ScalarType.Float64) / batch).data<double>().ToArray();
+        var means = (buffer.narrow(0, offset, 5).to(ScalarType.Float64) / batch).cpu().data<double>().ToArray();
         double lossValue = means[4];
         var summary = new LossSummary(means[0], means[1], means[2], means[3], lossValue, terms.IsBound);
 
@@ -282,8 +300,10 @@ public sealed class Trainer : IDisposable
     private Tensor? DropLabels(Tensor? labels)
     {
         if (labels is null || NumClasses == 0 || Config.LabelDropout == 0) return labels;
-        var drop = rand(labels.shape, generator: Generator) < Config.LabelDropout;
-        return where(drop, full_like(labels, NumClasses), labels);
+        var drop = (rand(labels.shape, generator: Generator) < Config.LabelDropout).to(labels.device); // drawn on the CPU: the same on every device
+        // labels where kept, the null class where dropped (where and masked_fill would do, but libtorch's meta device,
+        // which the device tests run on, has no kernel for where and does not check masked_fill's mask device).
+        return labels + drop.to(labels.dtype) * (NumClasses - labels);
     }
 
     private double GlobalGradNorm()

@@ -181,12 +181,13 @@ public sealed class TrainingPlan
     /// Creates or resumes the run. A new run's folder is checked again (the data may have taken a while to load); a
     /// resumed run continues from its newest valid checkpoint (<see cref="TrainingRun.Resume"/>).
     /// </summary>
-    public TrainingRun Start(Dataset train, Dataset? test, IProcessGroup? group = null, IProgress<TrainingEvent>? progress = null)
+    /// <param name="device">Where the model trains (null: the CPU); not part of the config, so a run may resume on another device.</param>
+    public TrainingRun Start(Dataset train, Dataset? test, IProcessGroup? group = null, IProgress<TrainingEvent>? progress = null, TorchSharp.torch.Device? device = null)
     {
-        if (IsResume) return TrainingRun.Resume(RunDir, train, test, Config.Train, progress, group);
+        if (IsResume) return TrainingRun.Resume(RunDir, train, test, Config.Train, progress, group, device);
         var config = FitToData(train);
         if (group is null || group.IsRoot()) CheckRunDirIsFree(RunDir);
-        return TrainingRun.Create(RunDir, config, train, test, group);
+        return TrainingRun.Create(RunDir, config, train, test, group, device);
     }
 
     /// <summary>The preset named like a dataset (<c>swirl</c> trains the swirl preset; every EMNIST split the emnist one).</summary>

@@ -24,7 +24,7 @@ public sealed class TrainingRun : IDisposable
     private readonly BatchSchedule batches;
     private readonly MetricsLog? metrics; // rank 0's only
 
-    private TrainingRun(RunFolder folder, RunConfig config, Dataset train, Dataset? test, IDisposable runLock, IProcessGroup? group = null)
+    private TrainingRun(RunFolder folder, RunConfig config, Dataset train, Dataset? test, IDisposable runLock, IProcessGroup? group = null, Device? device = null)
     {
         Group = group ?? SingleProcessGroup.Instance;
         this.folder = folder;
@@ -33,7 +33,7 @@ public sealed class TrainingRun : IDisposable
         this.runLock = runLock;
         Config = config;
         if (config.Train.Threads > 0) set_num_threads(config.Train.Threads);
-        Model = ModelFactory.Build(config);
+        Model = ModelFactory.Build(config, device); // before the trainer: moving a model replaces its parameters
         Trainer = new Trainer(Model, config.Train, config.Model.NumClasses, Group);
         batches = new BatchSchedule(config.Train.Seed, train.Count, config.Train.BatchSize);
         if (!Group.IsRoot()) return; // only rank 0 writes into the run folder
@@ -62,13 +62,14 @@ public sealed class TrainingRun : IDisposable
     public IProcessGroup Group { get; }
 
     /// <summary>Starts a new run in <paramref name="runDir"/>, which must not exist or be empty.</summary>
-    /// <remarks>In a group of processes only rank 0 touches the folder; the others hold no lock and write nothing.</remarks>
-    public static TrainingRun Create(string runDir, RunConfig config, Dataset train, Dataset? test, IProcessGroup? group = null)
+    /// <remarks>In a group of processes only rank 0 touches the folder; the others hold no lock and write nothing.
+    /// The model trains on <paramref name="device"/> (default: the CPU); the data sets stay on the CPU and each batch is moved.</remarks>
+    public static TrainingRun Create(string runDir, RunConfig config, Dataset train, Dataset? test, IProcessGroup? group = null, Device? device = null)
     {
         config.Validate();
         CheckData(config, train, test);
         var folder = new RunFolder(runDir);
-        if (group is not null && !group.IsRoot()) return new TrainingRun(folder, config, train, test, NoLock.Instance, group);
+        if (group is not null && !group.IsRoot()) return new TrainingRun(folder, config, train, test, NoLock.Instance, group, device);
         // A folder holding only the lock of a process killed while it was starting counts as empty.
         if (!folder.HoldsOnlyStaleLock())
             throw new ArgumentException($"{folder.Root}: the run folder exists and is not empty (use --resume to continue it, or another --run)");
@@ -77,7 +78,7 @@ public sealed class TrainingRun : IDisposable
         {
             folder.RemovePartialWrites();
             AtomicFile.WriteAllBytes(folder.ConfigPath, System.Text.Encoding.UTF8.GetBytes(config.ToJson()));
-            return new TrainingRun(folder, config, train, test, runLock, group);
+            return new TrainingRun(folder, config, train, test, runLock, group, device);
         }
         catch
         {
@@ -110,7 +111,7 @@ public sealed class TrainingRun : IDisposable
     /// <remarks>In a group of processes every rank reads the same checkpoint (the run folder must be readable by all,
     /// docs/distributed.md); only rank 0 locks the folder and tidies it. The world size may differ from the one that
     /// wrote the checkpoint: the config fixes the global batch.</remarks>
-    public static TrainingRun Resume(string runDir, Dataset train, Dataset? test, TrainConfig? overrides = null, IProgress<TrainingEvent>? progress = null, IProcessGroup? group = null)
+    public static TrainingRun Resume(string runDir, Dataset train, Dataset? test, TrainConfig? overrides = null, IProgress<TrainingEvent>? progress = null, IProcessGroup? group = null, Device? device = null)
     {
         bool root = group is null || group.IsRoot();
         var config = ReadConfig(runDir);
@@ -126,7 +127,7 @@ public sealed class TrainingRun : IDisposable
             // (possibly huge) model is refused in milliseconds instead of allocating it first.
             var newest = RunFolder.NewestValidCheckpoint(folder.Root, out var skipped);
             if (newest is not null) Checkpoint.CheckConfigHash(newest, config);
-            run = new TrainingRun(folder, config, train, test, runLock, group);
+            run = new TrainingRun(folder, config, train, test, runLock, group, device); // the checkpoint is loaded onto the model's device
             if (run.metrics?.RepairedTornLine == true) progress?.Report(new MessageEvent($"{folder.MetricsPath}: removed a torn last line left by an interrupted write"));
             var partial = root ? folder.RemovePartialWrites() : [];
             if (partial.Count > 0) progress?.Report(new MessageEvent($"removed {partial.Count} partial write(s) left by an interrupted process: {string.Join(", ", partial)}"));
@@ -265,7 +266,7 @@ public sealed class TrainingRun : IDisposable
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        return Model.Schedule.forward(tensor(new[] { t }, Model.DType)).to(ScalarType.Float64).item<double>();
+        return Model.Schedule.forward(tensor(new[] { t }, Model.DType, Model.Device)).to(ScalarType.Float64).item<double>();
     }
 
     /// <summary>Test seam: wraps the stream each checkpoint is written to (e.g. to inject an I/O error).</summary>

@@ -5,6 +5,7 @@ using Vdm.Evaluation;
 using Vdm.Imaging;
 using Vdm.Interop;
 using Vdm.Networks;
+using Vdm.Persistence;
 using Vdm.Sampling;
 using Vdm.Schedules;
 using Vdm.Tests.Data;

@@ -1,4 +1,5 @@
 using Vdm.Data;
+using Vdm.Imaging;
 using Vdm.Persistence;
 using Vdm.Training;
 using Xunit;
