@@ -201,7 +201,11 @@ public static class TrainAction
             Attention = a.Attention ?? config.Model.Attention,
             Dropout = a.Dropout ?? config.Model.Dropout,
         },
-        Schedule = config.Schedule with { Kind = a.Schedule ?? config.Schedule.Kind },
+        Schedule = config.Schedule with
+        {
+            Kind = a.Schedule ?? config.Schedule.Kind,
+            MinimiseVariance = a.MinimiseVariance ?? config.Schedule.MinimiseVariance,
+        },
         Diffusion = config.Diffusion with
         {
             TimeSteps = a.TimeSteps ?? config.Diffusion.TimeSteps,

@@ -19,6 +19,7 @@ public sealed record TrainArgs
     public long? Seed { get; init; }
     public int? Threads { get; init; }
     public ScheduleKind? Schedule { get; init; }
+    public bool? MinimiseVariance { get; init; }
     public int? TimeSteps { get; init; }
     public Vdm.Diffusion.Weighting? Weighting { get; init; }
     public double? WeightingBias { get; init; }
@@ -50,6 +51,7 @@ public sealed record TrainArgs
         var model = stored.Model;
         var train = stored.Train;
         if (Schedule is { } schedule && schedule != stored.Schedule.Kind) yield return "--schedule";
+        if (MinimiseVariance is { } minimise && minimise != stored.Schedule.MinimiseVariance) yield return "--minimise-variance";
         if (TimeSteps is { } timeSteps && timeSteps != stored.Diffusion.TimeSteps) yield return "--time-steps";
         if (Weighting is { } weighting && weighting != stored.Diffusion.Weighting) yield return "--weighting";
         if (WeightingBias is { } bias && bias != stored.Diffusion.WeightingBias) yield return "--weighting-bias";
@@ -114,6 +116,8 @@ public sealed class TrainOptionSet
     public Option<long?> Seed { get; } = Opt.Long("--seed", "Random seed (same seed and threads, same numbers)");
     public Option<int?> Threads { get; } = Opt.Int("--threads", "libtorch intra-op threads (0 = its default)", min: 0);
     public Option<Vdm.Schedules.ScheduleKind?> Schedule { get; } = Opt.Choice("--schedule", "Noise schedule γ(t)", ScheduleWords);
+    public Option<Switch?> MinimiseVariance { get; } = Opt.Choice("--minimise-variance",
+        "Monotone schedule: train its shape to minimise the variance of the diffusion loss, the endpoints on the bound (VDM Appendix I.2; default off)", OnOff);
     public Option<int?> TimeSteps { get; } = Opt.Int("--time-steps", "Discrete-time bound with T steps (0 = continuous time)", min: 0, helpName: "T");
     public Option<Vdm.Diffusion.Weighting?> Weighting { get; } = Opt.Choice("--weighting",
         "Weighting of the diffusion term in training: vlb (the bound), sigmoid (the bound × sigmoid(b − log-SNR), Kingma & Gao 2023) or simple (L_simple); bits/dim always report the bound",
@@ -142,7 +146,7 @@ public sealed class TrainOptionSet
     {
         foreach (var option in new Option[]
                  {
-                     Preset, Dataset, Run, Steps, Minutes, BatchSize, LearningRate, WarmupSteps, Seed, Threads, Schedule, TimeSteps, Weighting, WeightingBias, Network,
+                     Preset, Dataset, Run, Steps, Minutes, BatchSize, LearningRate, WarmupSteps, Seed, Threads, Schedule, MinimiseVariance, TimeSteps, Weighting, WeightingBias, Network,
                      Channels, Blocks, ChannelMultipliers, Attention, Dropout, Ema, EvalEvery, SampleEvery, CheckpointEvery, DataDir, Resume, ClassConditional,
                      Distributed, CommTimeout,
                      ImageSize, ImageChannels, SkipBadImages,
@@ -163,6 +167,7 @@ public sealed class TrainOptionSet
         Seed = parsed.GetValue(Seed),
         Threads = parsed.GetValue(Threads),
         Schedule = parsed.GetValue(Schedule),
+        MinimiseVariance = parsed.GetValue(MinimiseVariance) is { } minimise ? minimise == Switch.On : null,
         TimeSteps = parsed.GetValue(TimeSteps),
         Weighting = parsed.GetValue(Weighting),
         WeightingBias = parsed.GetValue(WeightingBias),
