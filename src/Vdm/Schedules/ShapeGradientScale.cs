@@ -6,7 +6,8 @@ namespace Vdm.Schedules;
 /// Per-example factors that multiply the gradient reaching a schedule's shape parameters, filled in after the loss
 /// is known (VDM Appendix I.2): with L_i the example's diffusion loss, scaling the incoming gradient ∂ℓ/∂g_i by 2 L_i
 /// turns the gradient of ℓ = mean_i L_i into that of mean_i L_i², from the same backward pass. The factors must be set
-/// (<see cref="Set"/>) before the backward pass and stay alive until it is over; whoever owns the loss disposes them.
+/// (<see cref="Set"/>) before the backward pass and stay alive until it is over; whoever owns the loss disposes them
+/// (<see cref="Vdm.Diffusion.LossTerms"/>). Without them the shape's gradient is zero.
 /// </summary>
 public sealed class ShapeGradientScale : IDisposable
 {
@@ -46,8 +47,9 @@ public sealed class ShapeGradientScale : IDisposable
         {
             var scale = (ShapeGradientScale)ctx.get_data("scale");
             var f = scale.factors;
-            if (f is null || f.IsInvalid)
-                throw new InvalidOperationException("the shape's gradient factors were not set, or were disposed before the backward pass");
+            // An exception thrown here would end the process (this runs inside libtorch's backward): without factors
+            // (never set, or disposed with their loss before backward) the shape gets no gradient, not a wrong one.
+            if (f is null || f.IsInvalid) return [zeros_like(grad_output), null!];
             return [grad_output * f.to(grad_output.dtype).reshape(grad_output.shape), null!];
         }
     }
