@@ -13,7 +13,7 @@ public class BenchRunnerTests
     [Fact]
     public void NamedConfigurationsAreWhatTheIssueAsksFor()
     {
-        Assert.Equal(new[] { "bench-vdm", "bench-default", "bench-cifar" }, BenchConfigs.Names);
+        Assert.Equal(new[] { "bench-vdm", "bench-default", "bench-cifar", "bench-monotone", "bench-monotone-variance" }, BenchConfigs.Names);
 
         var vdm = BenchConfigs.Get("bench-vdm");
         Assert.Equal(NetworkKind.VdmUNet, vdm.Model.Network);
