@@ -76,4 +76,22 @@ public class BenchRunnerTests
         Assert.True(result.Memory.PeakResidentBytes > 0);
         Assert.True(result.Sgemm.PeakGflops > 0);
     }
+
+    [Fact]
+    public void LiveTensorsStayFlatWhenTheScheduleMinimisesVariance()
+    {
+        // Every training step goes through the shape's custom autograd function (ShapeGradientScale).
+        var tiny = Presets.Get("tiny");
+        var config = tiny with
+        {
+            Model = tiny.Model with { DataShape = [1, 8, 8] },
+            Schedule = tiny.Schedule with { Kind = Vdm.Schedules.ScheduleKind.MonotoneNet, Features = 16, MinimiseVariance = true },
+            Diffusion = tiny.Diffusion with { Weighting = Vdm.Diffusion.Weighting.Vlb },
+            Train = tiny.Train with { BatchSize = 2 },
+        };
+        var options = new BenchOptions { Warmup = 1, Repeats = 2, SgemmSize = 64, Soak = 4, SkipSampling = true };
+        var result = BenchRunner.Run("tiny-variance", config, "tiny model, variance-minimising schedule", options);
+        Assert.Equal(result.Memory.LiveTensorsBefore, result.Memory.LiveTensorsAfter);
+        Assert.True(result.Soak!.LiveTensorsFlat);
+    }
 }
