@@ -13,6 +13,10 @@ public static class BenchConfigs
             () => Presets.Get("mnist")),
         ("bench-cifar", "the CIFAR-10 preset: multi-resolution U-Net 32→16→8, 64/128/128 channels; batch 32 of 32×32×3",
             () => WithBatch(Presets.Get("cifar10"), 32)),
+        ("bench-monotone", "the default's network (preset mnist) with the monotone-network schedule trained on the bound; batch 64 of 28×28×1",
+            () => Monotone(minimiseVariance: false)),
+        ("bench-monotone-variance", "as bench-monotone, the schedule's shape trained to minimise the diffusion loss's variance (VDM Appendix I.2)",
+            () => Monotone(minimiseVariance: true)),
     ];
 
     public static IReadOnlyList<string> Names => All.Select(c => c.Name).ToList();
@@ -27,6 +31,16 @@ public static class BenchConfigs
         foreach (var entry in All)
             if (string.Equals(entry.Name, name, StringComparison.Ordinal)) return entry;
         throw new ArgumentException($"unknown bench configuration '{name}' (known: {string.Join(", ", All.Select(c => c.Name))})");
+    }
+
+    private static RunConfig Monotone(bool minimiseVariance)
+    {
+        var config = Presets.Get("mnist");
+        return config with
+        {
+            Schedule = config.Schedule with { Kind = Vdm.Schedules.ScheduleKind.MonotoneNet, MinimiseVariance = minimiseVariance },
+            Diffusion = config.Diffusion with { Weighting = Vdm.Diffusion.Weighting.Vlb },
+        };
     }
 
     private static RunConfig WithBatch(RunConfig config, int batch) => config with { Train = config.Train with { BatchSize = batch } };

@@ -36,6 +36,7 @@ public static class EvalAction
         var shard = ShardSpec.Resolve(args.Shard);
         if (shard is not null && args.PerTime is not null) throw new UsageException("--per-time cannot be sharded: compute it in one process");
         if (shard is not null && args.SampleQuality) throw new UsageException("--sample-quality cannot be sharded: compute it in one process");
+        if (shard is not null && args.Variance) throw new UsageException("--variance cannot be sharded: compute it in one process");
         using var loaded = Checkpoint.LoadModel(args.Source, ema: !args.Online, device: args.Device);
         foreach (var why in loaded.Skipped) context.Error.WriteLine($"vdm eval: warning: skipping checkpoint: {why}; using {loaded.Path}");
         var config = loaded.Config;
@@ -84,6 +85,7 @@ public static class EvalAction
             return ExitCodes.Success;
         }
         var result = ExampleBounds.Combine([bounds]);
+        var variance = args.Variance ? DiffusionVariance.Of(bounds) : null;
 
         string? perTimePath = null;
         if (args.PerTime is not null)
@@ -99,8 +101,8 @@ public static class EvalAction
 
         SampleQualityResult? quality = args.SampleQuality ? ScoreSamples(context, args, loaded, test) : null;
 
-        if (args.Json) context.Out.WriteLine(ToJson(result, loaded, config, test, args, perTimePath, quality));
-        else PrintTable(context.Out, result, loaded, test, args, perTimePath, quality);
+        if (args.Json) context.Out.WriteLine(ToJson(result, loaded, config, test, args, perTimePath, quality, variance));
+        else PrintTable(context.Out, result, loaded, test, args, perTimePath, quality, variance);
         return ExitCodes.Success;
     }
 
@@ -148,7 +150,7 @@ public static class EvalAction
         return result!;
     }
 
-    private static void PrintTable(TextWriter output, EvalResult r, LoadedModel loaded, Dataset test, EvalArgs args, string? perTimePath, SampleQualityResult? quality)
+    private static void PrintTable(TextWriter output, EvalResult r, LoadedModel loaded, Dataset test, EvalArgs args, string? perTimePath, SampleQualityResult? quality, DiffusionVariance? variance)
     {
         var time = r.TimeSteps is int steps ? $"discrete time, T = {steps}" : "continuous time";
         output.WriteLine($"{test.Name} {test.Split}: {r.Examples} examples, {r.TimeSamples} time sample{(r.TimeSamples == 1 ? "" : "s")} each, {time}");
@@ -158,6 +160,9 @@ public static class EvalAction
         output.WriteLine($"  diffusion  {Format.Bpd(r.Diffusion)} bits/dim");
         output.WriteLine($"  total      {Format.Bpd(r.BitsPerDim)} ± {Format.Bpd(r.StdErr)} bits/dim (± one standard error over examples)");
         if (perTimePath is not null) output.WriteLine($"diffusion integrand against t: {perTimePath}");
+        if (variance is not null)
+            output.WriteLine($"diffusion estimate over examples: mean {Format.Bpd(variance.Mean)}, variance {variance.Variance:G4}, std {variance.StdDev:G4} bits/dim " +
+                             $"(total: variance {variance.TotalVariance:G4})");
         if (quality is null) return;
         output.WriteLine($"sample quality: {SampleQualityResult.MetricName}; classifier test accuracy {quality.ClassifierAccuracy:P2}");
         output.WriteLine($"  {"",-22} {"FD",8} {"confidence",11} {"> 0.9",7} {"class entropy",14}");
@@ -169,7 +174,7 @@ public static class EvalAction
     // JSON has no NaN or infinity: a non-finite bound (a model that diverged) is written as null, never an exception.
     private static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
 
-    private static string ToJson(EvalResult r, LoadedModel loaded, RunConfig config, Dataset test, EvalArgs args, string? perTimePath, SampleQualityResult? quality)
+    private static string ToJson(EvalResult r, LoadedModel loaded, RunConfig config, Dataset test, EvalArgs args, string? perTimePath, SampleQualityResult? quality, DiffusionVariance? variance)
     {
         var json = new JsonObject
         {
@@ -189,6 +194,16 @@ public static class EvalAction
             ["diffusion"] = Number(r.Diffusion),
         };
         if (perTimePath is not null) json["perTime"] = perTimePath;
+        if (variance is not null)
+        {
+            json["diffusionEstimate"] = new JsonObject
+            {
+                ["mean"] = Number(variance.Mean),
+                ["variance"] = Number(variance.Variance),
+                ["stdDev"] = Number(variance.StdDev),
+                ["totalVariance"] = Number(variance.TotalVariance),
+            };
+        }
         if (quality is not null)
         {
             json["sampleQuality"] = new JsonObject

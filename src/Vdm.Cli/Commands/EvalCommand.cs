@@ -22,6 +22,7 @@ public sealed record EvalArgs
     public int QualitySamples { get; init; } = 1000;
     public int? QualitySteps { get; init; }
     public TorchSharp.torch.Device? Device { get; init; }
+    public bool Variance { get; init; }
 }
 
 /// <summary><c>vdm eval RUN|CHECKPOINT</c>: the variational bound on the test split, term by term, in bits/dim.</summary>
@@ -42,12 +43,13 @@ public static class EvalCommand
         var shard = Opt.Text("--shard", "Evaluate only shard i of n of the examples into eval.shard-i-of-n.json next to the checkpoint, for `vdm merge` (default: from mpirun, srun, a Slurm array or a Kubernetes indexed job)", "i/n");
         var sampleQuality = Opt.Flag("--sample-quality", "Also draw samples and score them with the dataset's classifier (Fréchet distance of its features, confidence, class entropy)");
         var samples = Opt.Int("--samples", "Samples for --sample-quality (default 1000; at most half the test split)", min: 2);
+        var variance = Opt.Flag("--variance", "Also report the mean and variance over examples of the diffusion-loss estimate (one random t per example and time sample), in bits/dim");
         var qualitySteps = Opt.Int("--sample-steps", "DDIM steps for --sample-quality (default: the run's sample steps)", min: 1);
 
         var command = new Command("eval", "Evaluate the variational bound (bits/dim) on the test split");
         command.Add(source);
         var device = DeviceOption.Create();
-        foreach (var option in new Option[] { examples, timeSamples, timeSteps, batchSize, seed, json, perTime, online, dataDir, sampleQuality, samples, qualitySteps, shard, device })
+        foreach (var option in new Option[] { examples, timeSamples, timeSteps, batchSize, seed, json, perTime, online, dataDir, sampleQuality, samples, qualitySteps, variance, shard, device })
             command.Add(option);
         CommandTree.SetHandler(command, context, parsed => EvalAction.Run(context, new EvalArgs
         {
@@ -66,6 +68,7 @@ public static class EvalCommand
             SampleQuality = parsed.GetValue(sampleQuality),
             QualitySamples = parsed.GetValue(samples) ?? 1000,
             QualitySteps = parsed.GetValue(qualitySteps),
+            Variance = parsed.GetValue(variance),
         }));
         return command;
     }

@@ -86,6 +86,7 @@ public sealed class TrainOptionSet
         For(Opt.Int("--threads", "libtorch intra-op threads (0 = its default)", min: 0), "train.threads"),
         For(Opt.Double("--ema", "EMA decay (warmed up: min(d, (1+step)/(10+step)))", 0, 1, maxExclusive: true), "train.emaDecay"),
         For(Opt.Choice("--schedule", "Noise schedule γ(t)", ScheduleWords), "schedule.kind"),
+        For(Opt.Choice("--minimise-variance", "Monotone schedule: train its shape to minimise the variance of the diffusion loss, the endpoints on the bound (VDM Appendix I.2; default off)", OnOff), "schedule.minimiseVariance", s => s == Switch.On),
         For(Opt.Int("--time-steps", "Discrete-time bound with T steps (0 = continuous time)", min: 0, helpName: "T"), "diffusion.timeSteps"),
         For(Opt.Choice("--weighting",
             "Weighting of the diffusion term in training: vlb (the bound), sigmoid (the bound × sigmoid(b − log-SNR), Kingma & Gao 2023) or simple (L_simple); bits/dim always report the bound",

@@ -11,8 +11,11 @@ namespace Vdm.Diffusion;
 public sealed class LossTerms : IDisposable
 {
     /// <param name="diffusionObjective">The diffusion term training minimises when it is not the bound's; null when it is.</param>
-    public LossTerms(Tensor recon, Tensor prior, Tensor diffusion, long dimensions, Tensor? diffusionObjective = null)
+    /// <param name="shapeScale">The factors of the schedule shape's gradient (a schedule that minimises variance), which
+    /// the backward pass reads: owned by these terms, so call backward before disposing them.</param>
+    public LossTerms(Tensor recon, Tensor prior, Tensor diffusion, long dimensions, Tensor? diffusionObjective = null, IDisposable? shapeScale = null)
     {
+        this.shapeScale = shapeScale;
         Recon = recon;
         Prior = prior;
         Diffusion = diffusion;
@@ -20,6 +23,8 @@ public sealed class LossTerms : IDisposable
         DiffusionObjective = diffusionObjective ?? diffusion;
         IsBound = diffusionObjective is null;
     }
+
+    private readonly IDisposable? shapeScale;
 
     public Tensor Recon { get; }
 
@@ -67,6 +72,7 @@ public sealed class LossTerms : IDisposable
         Prior.Dispose();
         Diffusion.Dispose();
         if (!IsBound) DiffusionObjective.Dispose();
+        shapeScale?.Dispose();
     }
 }
 

@@ -27,6 +27,11 @@ public sealed class VariationalDiffusionModel : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>Why training with a schedule that minimises variance was refused with these settings (evaluation,
+    /// without gradients, is allowed with any).</summary>
+    public const string VarianceNeedsContinuousBound =
+        "minimising the variance of the diffusion loss needs continuous time and the bound as objective (--time-steps 0 --weighting vlb): otherwise the schedule's shape changes what is minimised";
+
     public NoiseSchedule Schedule { get; }
 
     public Denoiser Network { get; }
@@ -89,22 +94,37 @@ public sealed class VariationalDiffusionModel : nn.Module
         u ??= Config.Antithetic
             ? TimeSampling.Antithetic(batch, generator, f.device, dtype)
             : TimeSampling.Uniform(batch, generator, f.device, dtype);
-        var (diffusion, objective) = DiffusionTerm(f, labels, generator, u.to(dtype), eps);
+        var dimensions = Reductions.DimensionsPerExample(x);
+        var (diffusion, objective, shapeScale) = DiffusionTerm(f, labels, generator, u.to(dtype), eps, dimensions);
 
         var terms = new LossTerms(
             recon.MoveToOuterDisposeScope(),
             prior.MoveToOuterDisposeScope(),
             diffusion.MoveToOuterDisposeScope(),
-            Reductions.DimensionsPerExample(x),
-            objective?.MoveToOuterDisposeScope());
+            dimensions,
+            objective?.MoveToOuterDisposeScope(),
+            shapeScale);
         return terms;
     }
 
-    /// <summary>The bound's diffusion term per example, and the weighted one training minimises (null when it is the bound).</summary>
-    private (Tensor Bound, Tensor? Objective) DiffusionTerm(Tensor f, Tensor? labels, Generator? generator, Tensor u, Tensor? eps)
+    /// <summary>The bound's diffusion term per example, the weighted one training minimises (null when it is the bound),
+    /// and, when the schedule minimises variance and gradients are on, the factors of its shape's gradient.</summary>
+    private (Tensor Bound, Tensor? Objective, ShapeGradientScale? ShapeScale) DiffusionTerm(Tensor f, Tensor? labels, Generator? generator, Tensor u, Tensor? eps, long dimensions)
     {
         Tensor t, weight;
-        if (Config.TimeSteps == 0)
+        Tensor? gammaT = null;
+        ShapeGradientScale? shapeScale = null;
+        if (Schedule is MonotoneNetSchedule { MinimiseVariance: true } net && is_grad_enabled())
+        {
+            if (Config.TimeSteps != 0 || Config.Weighting != Weighting.Vlb) throw new InvalidOperationException(VarianceNeedsContinuousBound);
+            // VDM Appendix I.2: the shape η descends d E[L²]/dη = E[2 L dL/dη]; its gradient through γ(t) and γ'(t) is
+            // scaled by 2 L_i below, once L_i is known (the endpoints' and the network's gradients are not scaled).
+            t = u;
+            shapeScale = new ShapeGradientScale();
+            (gammaT, var derivative) = net.GammaAndDerivative(t, shapeScale);
+            weight = 0.5 * derivative;                                  // ½ γ'(t), eq. 17
+        }
+        else if (Config.TimeSteps == 0)
         {
             t = u;
             weight = 0.5 * Schedule.Derivative(t);                      // ½ γ'(t), eq. 17
@@ -116,18 +136,21 @@ public sealed class VariationalDiffusionModel : nn.Module
             weight = 0.5 * Config.TimeSteps * (Schedule.forward(t) - gammaS).expm1(); // ½ T (SNR(s)/SNR(t) − 1), eq. 13
         }
 
-        var gammaT = Schedule.forward(t);
+        gammaT ??= Schedule.forward(t);
         eps ??= DeviceRandom.Normal(f.shape, f.dtype, f.device, generator);
         var zt = ForwardProcess.Diffuse(f, gammaT, eps);
         var epsHat = EpsHat(zt, gammaT, labels);
         var squaredError = Reductions.SumPerExample((eps - epsHat).square());
         var bound = weight * squaredError;
+        // 2 L_i with L_i in bits/dim, the unit training's loss is in: the gradient of the batch mean of bits/dim then
+        // reaches the shape as d/dη mean_i L_i² (the constructor allows this only when the objective is the bound).
+        shapeScale?.Set(2 * bound / (dimensions * Math.Log(2.0)));
         return Config.Weighting switch
         {
-            Weighting.Vlb => (bound, null),
-            Weighting.Simple => (bound, 0.5 * squaredError),
+            Weighting.Vlb => (bound, null, shapeScale),
+            Weighting.Simple => (bound, 0.5 * squaredError, shapeScale),
             // w(λ_t) = sigmoid(b − λ_t), λ = −γ; a weight on the noise level, not a function to differentiate.
-            Weighting.Sigmoid => (bound, (gammaT + Config.WeightingBias).sigmoid().detach() * bound),
+            Weighting.Sigmoid => (bound, (gammaT + Config.WeightingBias).sigmoid().detach() * bound, shapeScale),
             _ => throw new InvalidOperationException($"unknown weighting {Config.Weighting}"),
         };
     }

@@ -21,7 +21,7 @@ public abstract class NoiseSchedule : nn.Module<Tensor, Tensor>
     public abstract Tensor Derivative(Tensor t);
 
     /// <summary>γ at t = 0 and t = 1 as a [2] tensor (the reconstruction and prior terms use them).</summary>
-    public Tensor Endpoints(Device? device = null, ScalarType dtype = ScalarType.Float32)
+    public virtual Tensor Endpoints(Device? device = null, ScalarType dtype = ScalarType.Float32)
     {
         using var scope = NewDisposeScope();
         var t = tensor(new[] { 0.0, 1.0 }, dtype, device);
@@ -33,7 +33,7 @@ public abstract class NoiseSchedule : nn.Module<Tensor, Tensor>
     {
         ScheduleKind.FixedLinear => new FixedLinearSchedule(config.GammaMin, config.GammaMax),
         ScheduleKind.LearnedScalar => new LearnedScalarSchedule(config.GammaMin, config.GammaMax),
-        ScheduleKind.MonotoneNet => new MonotoneNetSchedule(config.GammaMin, config.GammaMax, config.Features),
+        ScheduleKind.MonotoneNet => new MonotoneNetSchedule(config.GammaMin, config.GammaMax, config.Features) { MinimiseVariance = config.MinimiseVariance },
         _ => throw new ArgumentOutOfRangeException(nameof(config), config.Kind, "unknown schedule kind"),
     };
 }

@@ -79,6 +79,10 @@ public sealed record RunConfig
         if (Model.DataShape is null) throw new ArgumentException("model data shape is missing");
         if (!Enum.IsDefined(Schedule.Kind)) throw new ArgumentException($"unknown schedule kind {Schedule.Kind}");
         if (Schedule.Kind == ScheduleKind.MonotoneNet && Schedule.Features < 1) throw new ArgumentException($"schedule features must be ≥ 1 (got {Schedule.Features})");
+        if (Schedule.MinimiseVariance && Schedule.Kind != ScheduleKind.MonotoneNet)
+            throw new ArgumentException($"minimise-variance needs the monotone schedule (the {Schedule.Kind} schedule has no shape to train)");
+        if (Schedule.MinimiseVariance && (Diffusion.TimeSteps != 0 || Diffusion.Weighting != Weighting.Vlb))
+            throw new ArgumentException(VariationalDiffusionModel.VarianceNeedsContinuousBound);
         if (!Enum.IsDefined(Diffusion.Weighting)) throw new ArgumentException($"unknown weighting {Diffusion.Weighting}");
         if (!double.IsFinite(Diffusion.WeightingBias)) throw new ArgumentException($"weighting bias must be finite (got {Diffusion.WeightingBias})");
         if (Diffusion.Vocab < 2) throw new ArgumentException($"vocab must be ≥ 2 (got {Diffusion.Vocab})");

@@ -13,7 +13,7 @@ public class BenchRunnerTests
     [Fact]
     public void NamedConfigurationsAreWhatTheIssueAsksFor()
     {
-        Assert.Equal(new[] { "bench-vdm", "bench-default", "bench-cifar" }, BenchConfigs.Names);
+        Assert.Equal(new[] { "bench-vdm", "bench-default", "bench-cifar", "bench-monotone", "bench-monotone-variance" }, BenchConfigs.Names);
 
         var vdm = BenchConfigs.Get("bench-vdm");
         Assert.Equal(NetworkKind.VdmUNet, vdm.Model.Network);
@@ -75,5 +75,23 @@ public class BenchRunnerTests
         Assert.True(result.Soak!.LiveTensorsFlat);
         Assert.True(result.Memory.PeakResidentBytes > 0);
         Assert.True(result.Sgemm.PeakGflops > 0);
+    }
+
+    [Fact]
+    public void LiveTensorsStayFlatWhenTheScheduleMinimisesVariance()
+    {
+        // Every training step goes through the shape's custom autograd function (ShapeGradientScale).
+        var tiny = Presets.Get("tiny");
+        var config = tiny with
+        {
+            Model = tiny.Model with { DataShape = [1, 8, 8] },
+            Schedule = tiny.Schedule with { Kind = Vdm.Schedules.ScheduleKind.MonotoneNet, Features = 16, MinimiseVariance = true },
+            Diffusion = tiny.Diffusion with { Weighting = Vdm.Diffusion.Weighting.Vlb },
+            Train = tiny.Train with { BatchSize = 2 },
+        };
+        var options = new BenchOptions { Warmup = 1, Repeats = 2, SgemmSize = 64, Soak = 4, SkipSampling = true };
+        var result = BenchRunner.Run("tiny-variance", config, "tiny model, variance-minimising schedule", options);
+        Assert.Equal(result.Memory.LiveTensorsBefore, result.Memory.LiveTensorsAfter);
+        Assert.True(result.Soak!.LiveTensorsFlat);
     }
 }
