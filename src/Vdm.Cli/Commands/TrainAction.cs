@@ -17,76 +17,82 @@ namespace Vdm.Cli.Commands;
 /// </summary>
 public static class TrainAction
 {
-    public const string DefaultPreset = "mnist";
+    public const string DefaultPreset = TrainingPlan.DefaultPreset;
 
     public static int Run(CliContext context, TrainArgs args)
     {
         using var group = DistributedOptions.Join(args.Distributed, args.CommTimeout);
         if (group.Rank > 0) context = context.Silenced(); // rank 0 reports for all
         else if (group.Size > 1) context.Out.WriteLine($"data-parallel training on {group.Size} processes ({group.Description})");
-        return args.Resume ? Resume(context, args, group) : Create(context, args, group);
+        var plan = TrainingPlan.Make(Request(args), group);
+        return plan.IsResume ? Resume(context, args, plan, group) : Create(context, args, plan, group);
     }
 
-    private static int Create(CliContext context, TrainArgs args, IProcessGroup group)
+    /// <summary>The command line as the library's request: the data layer names the dataset, the rest is passed on.</summary>
+    public static TrainingRequest Request(TrainArgs args)
     {
-        var presetName = args.Preset ?? PresetFor(args.Dataset) ?? DefaultPreset;
-        var config = ApplyOverrides(Presets.Get(presetName), args);
-        config.Validate();
+        if (args.ConfigFile is { } file && !File.Exists(file)) throw new FileNotFoundException($"{file}: no such config file", file);
+        if (args.ConfigFile is { } f && new FileInfo(f).Length > ConfigFileLimit) throw new UsageException($"{f}: {new FileInfo(f).Length} bytes, larger than any config ({ConfigFileLimit} bytes at most)");
+        return new TrainingRequest
+        {
+            Preset = args.Preset,
+            ConfigJson = args.ConfigFile is null ? null : File.ReadAllText(args.ConfigFile),
+            ConfigSource = args.ConfigFile,
+            Settings = args.Settings,
+            Dataset = args.Dataset is null ? null : NormaliseDataset(args.Dataset),
+            RunDir = args.RunDir,
+            Resume = args.Resume,
+            ClassConditional = args.ClassConditional,
+        };
+    }
+
+    /// <summary>A config.json is a few kilobytes; a larger file is not one (and is not read whole into memory).</summary>
+    private const long ConfigFileLimit = 1 << 20;
+
+    private static int Create(CliContext context, TrainArgs args, TrainingPlan plan, IProcessGroup group)
+    {
+        var config = plan.Config;
         DataAccess.CheckName(config.Dataset);
-        var runDir = Path.GetFullPath(args.RunDir ?? DefaultRunDir(presetName, args.Dataset));
-        if (group.IsRoot()) CheckRunDirIsFree(runDir);
-        config = config with { Images = ImageFolderOptions(config.Dataset, args) };
+        var images = plan.UseImageFolder(ImageFolderOptions(config.Dataset, args));
 
-        using var train = DataAccess.Load(config.Dataset, SplitNames.Train, args.DataDir, context.Out, config.Images);
-        using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, context.Out, config.Images);
-        config = FitToData(config, train, args);
-        config.Validate();
-        using (ModelFactory.Build(config)) { } // a network that cannot take this data fails here, before any folder exists
-        if (config.Train.BatchSize > train.Count)
-            throw new UsageException($"--batch-size {config.Train.BatchSize} is larger than the training set of {config.Dataset} ({train.Count} examples)");
-        if (group.IsRoot()) CheckRunDirIsFree(runDir); // the data may have taken a while: check again right before creating it
-
-        using var run = TrainingRun.Create(runDir, config, train, test, group);
-        if (group.Size > 1) context.Out.WriteLine($"all-reducing {run.Model.parameters().Sum(p => p.numel()) * 4 / 1e6:0.00} MB of gradients per step (global batch {config.Train.BatchSize}, {run.Trainer.Shard.Count} or so per process)");
-        context.Out.WriteLine($"training {Describe(config)} on {config.Dataset} ({train.Count} train / {test.Count} test examples) into {run.Directory}");
+        using var train = DataAccess.Load(config.Dataset, SplitNames.Train, args.DataDir, context.Out, images);
+        using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, context.Out, images);
+        using var run = plan.Start(train, test, group);
+        if (group.Size > 1) context.Out.WriteLine($"all-reducing {run.Model.parameters().Sum(p => p.numel()) * 4 / 1e6:0.00} MB of gradients per step (global batch {run.Config.Train.BatchSize}, {run.Trainer.Shard.Count} or so per process)");
+        context.Out.WriteLine($"training {Describe(run.Config)} on {run.Config.Dataset} ({train.Count} train / {test.Count} test examples) into {run.Directory}");
         return Train(context, run);
     }
 
-    private static int Resume(CliContext context, TrainArgs args, IProcessGroup group)
+    private static int Resume(CliContext context, TrainArgs args, TrainingPlan plan, IProcessGroup group)
     {
-        if (args.Preset is not null && !Presets.Names.Contains(args.Preset)) Presets.Get(args.Preset); // names the known ones
-        var runDir = Path.GetFullPath(args.RunDir ?? DefaultRunDir(args.Preset ?? PresetFor(args.Dataset) ?? DefaultPreset, args.Dataset));
-        if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"{runDir}: no such run folder to resume (give --run DIR)");
-        var config = TrainingRun.ReadConfig(runDir);
-        var conflicts = args.ConflictsWith(config).ToList();
-        if (conflicts.Count > 0)
-            throw new UsageException($"{string.Join(", ", conflicts)} cannot change when resuming: {Path.Combine(runDir, "config.json")} fixes them (only --steps, --minutes and --threads may)");
-        if (args.Dataset is not null && !SameDataset(args.Dataset, config.Dataset))
-            throw new UsageException($"--dataset {args.Dataset}: the run in {runDir} was trained on {config.Dataset}");
-        var stepsWanted = args.Steps ?? config.Train.Steps;
-        if (NewestCheckpointStep(runDir) is long done && done >= stepsWanted)
+        var config = plan.Config;
+        var imageConflicts = ImageConflicts(args, config).ToList();
+        if (imageConflicts.Count > 0)
+            throw new UsageException($"{string.Join(", ", imageConflicts)} cannot change when resuming: {Path.Combine(plan.RunDir, "config.json")} fixes them");
+        if (plan.NothingToDo)
         {
-            context.Out.WriteLine($"{runDir} is already at step {done} of {stepsWanted}: nothing to do (give a larger --steps to train further)");
+            context.Out.WriteLine($"{plan.RunDir} is already at step {plan.CheckpointStep} of {config.Train.Steps}: nothing to do (give a larger --steps to train further)");
             return ExitCodes.Success;
         }
-        var overrides = config.Train with
-        {
-            Steps = args.Steps ?? config.Train.Steps,
-            Minutes = args.Minutes ?? config.Train.Minutes,
-            Threads = args.Threads ?? config.Train.Threads,
-        };
-        overrides.Validate();
 
         using var train = DataAccess.Load(config.Dataset, SplitNames.Train, args.DataDir, context.Out, config.Images);
         using var test = DataAccess.Load(config.Dataset, SplitNames.Test, args.DataDir, context.Out, config.Images);
         var messages = new List<string>();
-        using var run = TrainingRun.Resume(runDir, train, test, overrides, new Reporter<TrainingEvent>(e =>
+        using var run = plan.Start(train, test, group, progress: new Reporter<TrainingEvent>(e =>
         {
             if (e is MessageEvent m) messages.Add(m.Text);
-        }), group);
+        }));
         foreach (var message in messages) context.Out.WriteLine(message);
         context.Out.WriteLine($"resuming {run.Directory} at step {run.Step} of {run.Config.Train.Steps}");
         return Train(context, run);
+    }
+
+    /// <summary>The image-folder options given with values other than the run's: fixed once a run exists.</summary>
+    private static IEnumerable<string> ImageConflicts(TrainArgs args, RunConfig stored)
+    {
+        if (args.ImageSize is { } size && size != stored.Images?.ImageSize) yield return "--image-size";
+        if (args.ImageChannels is { } imageChannels && imageChannels != stored.Images?.Channels) yield return "--image-channels";
+        if (args.SkipBadImages && stored.Images is { SkipBadImages: false }) yield return "--skip-bad-images";
     }
 
     private static int Train(CliContext context, TrainingRun run)
@@ -146,36 +152,9 @@ public static class TrainAction
         return resolved;
     }
 
-    /// <summary>The preset named like a dataset (<c>--dataset swirl</c> alone trains the swirl preset).</summary>
-    private static string? PresetFor(string? dataset)
-    {
-        if (dataset is null) return null;
-        var name = dataset.Trim().ToLowerInvariant();
-        if (name.StartsWith("emnist", StringComparison.Ordinal)) name = "emnist";
-        return Presets.Names.Contains(name) ? name : null;
-    }
 
-    private static string DefaultRunDir(string preset, string? dataset)
-    {
-        var leaf = preset;
-        if (dataset is not null)
-        {
-            var data = Path.GetFileName(Path.TrimEndingDirectorySeparator(dataset.Trim()));
-            if (!string.Equals(data, preset, StringComparison.OrdinalIgnoreCase) && data.Length > 0) leaf = $"{preset}-{data}";
-        }
-        return Path.Combine("runs", leaf);
-    }
 
-    /// <summary>The step of the newest checkpoint that verifies, from its file name (step-N.ckpt); null when none.</summary>
-    private static long? NewestCheckpointStep(string runDir)
-    {
-        var newest = RunFolder.NewestValidCheckpoint(runDir, out _);
-        var digits = newest is null ? null : Path.GetFileNameWithoutExtension(newest).Replace("step-", "", StringComparison.Ordinal);
-        return long.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var step) ? step : null;
-    }
 
-    private static bool SameDataset(string given, string stored) =>
-        string.Equals(NormaliseDataset(given), NormaliseDataset(stored), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Catalogue names as they are; a folder as its full path, so the run can be evaluated from anywhere.</summary>
     private static string NormaliseDataset(string dataset)
@@ -186,73 +165,8 @@ public static class TrainAction
         return looksLikePath ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(trimmed)) : trimmed;
     }
 
-    private static void CheckRunDirIsFree(string runDir)
-    {
-        if (File.Exists(runDir)) throw new UsageException($"{runDir}: --run names a file, not a folder");
-        if (Directory.Exists(runDir) && Directory.EnumerateFileSystemEntries(runDir).Any())
-            throw new UsageException($"{runDir}: the run folder exists and is not empty (add --resume to continue it, or choose another --run)");
-    }
 
-    public static RunConfig ApplyOverrides(RunConfig config, TrainArgs a) => config with
-    {
-        Dataset = a.Dataset is null ? config.Dataset : NormaliseDataset(a.Dataset),
-        Model = config.Model with
-        {
-            Network = a.Network ?? config.Model.Network,
-            Channels = a.Channels ?? config.Model.Channels,
-            Blocks = a.Blocks ?? config.Model.Blocks,
-            ChannelMultipliers = a.ChannelMultipliers ?? config.Model.ChannelMultipliers,
-            Attention = a.Attention ?? config.Model.Attention,
-            Dropout = a.Dropout ?? config.Model.Dropout,
-        },
-        Schedule = config.Schedule with { Kind = a.Schedule ?? config.Schedule.Kind },
-        Diffusion = config.Diffusion with
-        {
-            TimeSteps = a.TimeSteps ?? config.Diffusion.TimeSteps,
-            Weighting = a.Weighting ?? config.Diffusion.Weighting,
-            WeightingBias = a.WeightingBias ?? config.Diffusion.WeightingBias,
-        },
-        Train = config.Train with
-        {
-            Steps = a.Steps ?? config.Train.Steps,
-            // An explicit step count without --minutes means "train that many steps": drop the preset's time budget.
-            Minutes = a.Minutes ?? (a.Steps is null ? config.Train.Minutes : 0),
-            BatchSize = a.BatchSize ?? config.Train.BatchSize,
-            LearningRate = a.LearningRate ?? config.Train.LearningRate,
-            MinLearningRate = Math.Min(config.Train.MinLearningRate, a.LearningRate ?? config.Train.LearningRate),
-            // A short explicit run should reach its peak learning rate: warm up over at most a quarter of it.
-            WarmupSteps = a.WarmupSteps ?? (a.Steps is int steps ? Math.Min(config.Train.WarmupSteps, steps / 4) : config.Train.WarmupSteps),
-            Seed = a.Seed ?? config.Train.Seed,
-            Threads = a.Threads ?? config.Train.Threads,
-            EmaDecay = a.Ema ?? config.Train.EmaDecay,
-        },
-        EvalEvery = a.EvalEvery ?? config.EvalEvery,
-        SampleEvery = a.SampleEvery ?? config.SampleEvery,
-        CheckpointEvery = a.CheckpointEvery ?? config.CheckpointEvery,
-    };
 
-    /// <summary>Takes the example shape, levels and class count from the data; refuses a network that cannot read it.</summary>
-    private static RunConfig FitToData(RunConfig config, Dataset train, TrainArgs args)
-    {
-        var shape = train.ExampleShape;
-        var isImage = shape.Length == 3;
-        if (config.Model.Network == NetworkKind.Mlp && shape.Length != 1)
-            throw new UsageException($"--network mlp needs vector data; {config.Dataset} has examples of shape [{string.Join(", ", shape)}] (use --network multires or vdm)");
-        if (config.Model.Network != NetworkKind.Mlp && !isImage)
-            throw new UsageException($"the {Format.Network(config.Model.Network)} network needs images; {config.Dataset} has examples of shape [{string.Join(", ", shape)}] (use --network mlp, or --preset {PresetFor(config.Dataset) ?? "swirl"})");
-        int classes = 0;
-        if (args.ClassConditional)
-        {
-            if (train.Labels is null || train.NumClasses < 2)
-                throw new UsageException($"--class-conditional needs labelled data; {config.Dataset} has no class labels");
-            classes = train.NumClasses;
-        }
-        return config with
-        {
-            Model = config.Model with { DataShape = shape, NumClasses = classes },
-            Diffusion = config.Diffusion with { Vocab = train.Vocab },
-        };
-    }
 
     private static string Describe(RunConfig c) =>
         $"{Format.Network(c.Model.Network)} ({c.Model.Channels} ch, {c.Model.Blocks} blocks), {Format.Schedule(c.Schedule.Kind)} schedule, " +

@@ -1,40 +1,21 @@
 using System.CommandLine;
+using System.Text.Json;
 using Vdm.Cli.Infrastructure;
-using Vdm.Data;
-using Vdm.Diffusion;
 using Vdm.Networks;
 using Vdm.Schedules;
 using Vdm.Training;
 
 namespace Vdm.Cli.Commands;
 
-/// <summary>What <c>vdm train</c> was asked for; null means "not given" (keep the preset's or the run's value).</summary>
+/// <summary>What <c>vdm train</c> was asked for: the everyday options, and every config field given (by a
+/// shorthand flag or by <c>--set PATH=VALUE</c>) as a <see cref="ConfigSetting"/>, in the order they apply.</summary>
 public sealed record TrainArgs
 {
     public string? Preset { get; init; }
     public string? Dataset { get; init; }
     public string? RunDir { get; init; }
-    public int? Steps { get; init; }
-    public double? Minutes { get; init; }
-    public int? BatchSize { get; init; }
-    public double? LearningRate { get; init; }
-    public int? WarmupSteps { get; init; }
-    public long? Seed { get; init; }
-    public int? Threads { get; init; }
-    public ScheduleKind? Schedule { get; init; }
-    public int? TimeSteps { get; init; }
-    public Vdm.Diffusion.Weighting? Weighting { get; init; }
-    public double? WeightingBias { get; init; }
-    public NetworkKind? Network { get; init; }
-    public int? Channels { get; init; }
-    public int? Blocks { get; init; }
-    public int[]? ChannelMultipliers { get; init; }
-    public bool? Attention { get; init; }
-    public double? Dropout { get; init; }
-    public double? Ema { get; init; }
-    public int? EvalEvery { get; init; }
-    public int? SampleEvery { get; init; }
-    public int? CheckpointEvery { get; init; }
+    public string? ConfigFile { get; init; }
+    public IReadOnlyList<ConfigSetting> Settings { get; init; } = [];
     public string? DataDir { get; init; }
     public bool Resume { get; init; }
     public bool ClassConditional { get; init; }
@@ -43,41 +24,13 @@ public sealed record TrainArgs
     public int? ImageSize { get; init; }
     public int? ImageChannels { get; init; }
     public bool SkipBadImages { get; init; }
-
-    /// <summary>The options given with values that differ from a run's stored config: fixed once a run exists.
-    /// Repeating a run's own values (the same command line plus --resume) is fine; only --steps, --minutes and
-    /// --threads may change.</summary>
-    /// <remarks>--preset and --dataset are not listed: when resuming they only locate the default run folder.</remarks>
-    public IEnumerable<string> ConflictsWith(Vdm.Training.RunConfig stored)
-    {
-        var model = stored.Model;
-        var train = stored.Train;
-        if (Schedule is { } schedule && schedule != stored.Schedule.Kind) yield return "--schedule";
-        if (TimeSteps is { } timeSteps && timeSteps != stored.Diffusion.TimeSteps) yield return "--time-steps";
-        if (Weighting is { } weighting && weighting != stored.Diffusion.Weighting) yield return "--weighting";
-        if (WeightingBias is { } bias && bias != stored.Diffusion.WeightingBias) yield return "--weighting-bias";
-        if (Network is { } network && network != model.Network) yield return "--network";
-        if (Channels is { } channels && channels != model.Channels) yield return "--channels";
-        if (Blocks is { } blocks && blocks != model.Blocks) yield return "--blocks";
-        if (ChannelMultipliers is { } mults && !mults.SequenceEqual(model.ChannelMultipliers)) yield return "--channel-mults";
-        if (Attention is { } attention && attention != model.Attention) yield return "--attention";
-        if (Dropout is { } dropout && dropout != model.Dropout) yield return "--dropout";
-        if (ClassConditional && model.NumClasses == 0) yield return "--class-conditional";
-        if (EvalEvery is { } evalEvery && evalEvery != stored.EvalEvery) yield return "--eval-every";
-        if (SampleEvery is { } sampleEvery && sampleEvery != stored.SampleEvery) yield return "--sample-every";
-        if (CheckpointEvery is { } checkpointEvery && checkpointEvery != stored.CheckpointEvery) yield return "--checkpoint-every";
-        if (BatchSize is { } batch && batch != train.BatchSize) yield return "--batch-size";
-        if (LearningRate is { } lr && lr != train.LearningRate) yield return "--lr";
-        if (WarmupSteps is { } warmup && warmup != train.WarmupSteps) yield return "--warmup";
-        if (Seed is { } seed && seed != train.Seed) yield return "--seed";
-        if (Ema is { } ema && ema != train.EmaDecay) yield return "--ema";
-        if (ImageSize is { } size && size != stored.Images?.ImageSize) yield return "--image-size";
-        if (ImageChannels is { } imageChannels && imageChannels != stored.Images?.Channels) yield return "--image-channels";
-        if (SkipBadImages && stored.Images is { SkipBadImages: false }) yield return "--skip-bad-images";
-    }
 }
 
-/// <summary>The options of <c>vdm train</c>, with their range checks.</summary>
+/// <summary>
+/// The options of <c>vdm train</c>. Config fields have one generic option, <c>--set PATH=VALUE</c> (any field of
+/// config.json), and <c>--config FILE</c>; the shorthand flags below are one line each, a flag name and the field it
+/// sets, and parse and range-check their values like any other option. A new hyperparameter needs no line here.
+/// </summary>
 public sealed class TrainOptionSet
 {
     public static readonly IReadOnlyDictionary<string, ScheduleKind> ScheduleWords = new Dictionary<string, ScheduleKind>
@@ -106,32 +59,56 @@ public sealed class TrainOptionSet
 
     public static readonly IReadOnlyDictionary<string, Switch> OnOff = new Dictionary<string, Switch> { ["on"] = Switch.On, ["off"] = Switch.Off };
 
+    /// <summary>A shorthand flag for one config field.</summary>
+    private sealed record Shorthand(Option Option, string Path, Func<ParseResult, JsonElement?> Read);
+
+    private static Shorthand For<T>(Option<T> option, string path, Func<T, object?>? convert = null) =>
+        new(option, path, parsed =>
+        {
+            if (parsed.GetResult(option) is null || parsed.GetValue(option) is not { } value) return null;
+            var converted = convert is null ? value : convert(value);
+            return converted is null ? null : JsonSerializer.SerializeToElement(converted, RunConfig.JsonOptions);
+        });
+
+    private readonly Shorthand[] shorthands =
+    [
+        For(Opt.Int("--steps", "Total optimiser steps (a resumed run continues to this count); without --minutes, drops the preset's time budget", min: 1), "train.steps"),
+        For(Opt.Double("--minutes", "Stop after this many minutes of training (a checkpoint is written)", 0, minExclusive: true, helpName: "M"), "train.minutes"),
+        For(Opt.Int("--batch-size", "Examples per step", min: 1), "train.batchSize"),
+        For(Opt.Double("--lr", "Peak learning rate of AdamW", 0, minExclusive: true), "train.learningRate"),
+        For(Opt.Int("--warmup", "Steps of linear learning-rate warm-up from 0 (then cosine decay to the last step)", min: 0), "train.warmupSteps"),
+        For(Opt.Long("--seed", "Random seed (same seed and threads, same numbers)"), "train.seed"),
+        For(Opt.Int("--threads", "libtorch intra-op threads (0 = its default)", min: 0), "train.threads"),
+        For(Opt.Double("--ema", "EMA decay (warmed up: min(d, (1+step)/(10+step)))", 0, 1, maxExclusive: true), "train.emaDecay"),
+        For(Opt.Choice("--schedule", "Noise schedule γ(t)", ScheduleWords), "schedule.kind"),
+        For(Opt.Int("--time-steps", "Discrete-time bound with T steps (0 = continuous time)", min: 0, helpName: "T"), "diffusion.timeSteps"),
+        For(Opt.Choice("--weighting",
+            "Weighting of the diffusion term in training: vlb (the bound), sigmoid (the bound × sigmoid(b − log-SNR), Kingma & Gao 2023) or simple (L_simple); bits/dim always report the bound",
+            WeightingWords), "diffusion.weighting"),
+        For(Opt.Double("--weighting-bias", "The bias b of --weighting sigmoid: the log-SNR at which the weight is ½", -30, 30, helpName: "B"), "diffusion.weightingBias"),
+        For(Opt.Choice("--network", "Denoising network", NetworkWords), "model.network"),
+        For(Opt.Int("--channels", "Base channels (U-Nets) or hidden width (MLP)", min: 1), "model.channels"),
+        For(Opt.Int("--blocks", "ResNet blocks per level (U-Nets) or layers (MLP)", min: 1), "model.blocks"),
+        For(Opt.IntList("--channel-mults", "Channels of each resolution level of the multi-res U-Net, as multiples of --channels (e.g. 1,2,2)", 1, 64), "model.channelMultipliers",
+            mults => mults is { Length: > 0 } ? mults : null),
+        For(Opt.Choice("--attention", "Self-attention in the U-Net's middle (and lowest level of the multi-res U-Net)", OnOff), "model.attention", s => s == Switch.On),
+        For(Opt.Double("--dropout", "Dropout probability", 0, 1, maxExclusive: true), "model.dropout"),
+        For(Opt.Int("--eval-every", "Evaluate test bits/dim every N steps (0 = never)", min: 0), "evalEvery"),
+        For(Opt.Int("--sample-every", "Write a sample grid every N steps (0 = never)", min: 0), "sampleEvery"),
+        For(Opt.Int("--checkpoint-every", "Write a checkpoint every N steps (0 = only at the end)", min: 0), "checkpointEvery"),
+    ];
+
     public Option<string?> Preset { get; } = Opt.Text("--preset", "Start from a named preset (default: mnist)", "NAME");
+    public Option<string?> Config { get; } = Opt.Text("--config", "Start from a config file: the shape of a run's config.json, complete or partial (merged over the preset)", "FILE");
+    public Option<string[]> Set { get; } = new("--set")
+    {
+        Description = "Set any config field by its path in config.json, e.g. --set train.learningRate=1e-3 --set model.channels=64 (repeatable; applied after the flags)",
+        HelpName = "PATH=VALUE",
+        AllowMultipleArgumentsPerToken = false,
+        Arity = ArgumentArity.OneOrMore,
+    };
     public Option<string?> Dataset { get; } = Opt.Text("--dataset", "Catalogue name (see `vdm data list`), a folder of IDX files, or a folder of PNG/JPEG images (class sub-folders = labels)", "NAME|PATH");
-    public Option<string?> Run { get; } = Opt.Text("--run", "Run folder (default: runs/<preset>-<time>); must be new or empty unless --resume", "DIR");
-    public Option<int?> Steps { get; } = Opt.Int("--steps", "Total optimiser steps (a resumed run continues to this count); without --minutes, drops the preset's time budget", min: 1);
-    public Option<double?> Minutes { get; } = Opt.Double("--minutes", "Stop after this many minutes of training (a checkpoint is written)", 0, minExclusive: true, helpName: "M");
-    public Option<int?> BatchSize { get; } = Opt.Int("--batch-size", "Examples per step", min: 1);
-    public Option<double?> LearningRate { get; } = Opt.Double("--lr", "Peak learning rate of AdamW", 0, minExclusive: true);
-    public Option<int?> WarmupSteps { get; } = Opt.Int("--warmup", "Steps of linear learning-rate warm-up from 0 (then cosine decay to the last step)", min: 0);
-    public Option<long?> Seed { get; } = Opt.Long("--seed", "Random seed (same seed and threads, same numbers)");
-    public Option<int?> Threads { get; } = Opt.Int("--threads", "libtorch intra-op threads (0 = its default)", min: 0);
-    public Option<Vdm.Schedules.ScheduleKind?> Schedule { get; } = Opt.Choice("--schedule", "Noise schedule γ(t)", ScheduleWords);
-    public Option<int?> TimeSteps { get; } = Opt.Int("--time-steps", "Discrete-time bound with T steps (0 = continuous time)", min: 0, helpName: "T");
-    public Option<Vdm.Diffusion.Weighting?> Weighting { get; } = Opt.Choice("--weighting",
-        "Weighting of the diffusion term in training: vlb (the bound), sigmoid (the bound × sigmoid(b − log-SNR), Kingma & Gao 2023) or simple (L_simple); bits/dim always report the bound",
-        WeightingWords);
-    public Option<double?> WeightingBias { get; } = Opt.Double("--weighting-bias", "The bias b of --weighting sigmoid: the log-SNR at which the weight is ½", -30, 30, helpName: "B");
-    public Option<NetworkKind?> Network { get; } = Opt.Choice("--network", "Denoising network", NetworkWords);
-    public Option<int?> Channels { get; } = Opt.Int("--channels", "Base channels (U-Nets) or hidden width (MLP)", min: 1);
-    public Option<int?> Blocks { get; } = Opt.Int("--blocks", "ResNet blocks per level (U-Nets) or layers (MLP)", min: 1);
-    public Option<int[]?> ChannelMultipliers { get; } = Opt.IntList("--channel-mults", "Channels of each resolution level of the multi-res U-Net, as multiples of --channels (e.g. 1,2,2)", 1, 64);
-    public Option<Switch?> Attention { get; } = Opt.Choice("--attention", "Self-attention in the U-Net's middle (and lowest level of the multi-res U-Net)", OnOff);
-    public Option<double?> Dropout { get; } = Opt.Double("--dropout", "Dropout probability", 0, 1, maxExclusive: true);
-    public Option<double?> Ema { get; } = Opt.Double("--ema", "EMA decay (warmed up: min(d, (1+step)/(10+step)))", 0, 1, maxExclusive: true);
-    public Option<int?> EvalEvery { get; } = Opt.Int("--eval-every", "Evaluate test bits/dim every N steps (0 = never)", min: 0);
-    public Option<int?> SampleEvery { get; } = Opt.Int("--sample-every", "Write a sample grid every N steps (0 = never)", min: 0);
-    public Option<int?> CheckpointEvery { get; } = Opt.Int("--checkpoint-every", "Write a checkpoint every N steps (0 = only at the end)", min: 0);
+    public Option<string?> Run { get; } = Opt.Text("--run", "Run folder (default: runs/<preset>[-<dataset>]); must be new or empty unless --resume", "DIR");
     public Option<string?> DataDir { get; } = Opt.Text("--data-dir", "Data cache folder (default: $VDM_DATA or ~/.cache/vdm)", "DIR");
     public Option<bool> Resume { get; } = Opt.Flag("--resume", "Continue the run in --run from its newest checkpoint");
     public Option<bool> ClassConditional { get; } = Opt.Flag("--class-conditional", "Condition on class labels (enables --class and --guidance when sampling)");
@@ -143,49 +120,33 @@ public sealed class TrainOptionSet
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[]
-                 {
-                     Preset, Dataset, Run, Steps, Minutes, BatchSize, LearningRate, WarmupSteps, Seed, Threads, Schedule, TimeSteps, Weighting, WeightingBias, Network,
-                     Channels, Blocks, ChannelMultipliers, Attention, Dropout, Ema, EvalEvery, SampleEvery, CheckpointEvery, DataDir, Resume, ClassConditional,
-                     Distributed, CommTimeout,
-                     ImageSize, ImageChannels, SkipBadImages,
-                 })
-            command.Add(option);
+        foreach (var option in new Option[] { Preset, Dataset, Run, Config, Set }) command.Add(option);
+        foreach (var shorthand in shorthands) command.Add(shorthand.Option);
+        foreach (var option in new Option[] { DataDir, Resume, ClassConditional, Distributed, CommTimeout, ImageSize, ImageChannels, SkipBadImages }) command.Add(option);
     }
 
-    public TrainArgs Read(ParseResult parsed) => new()
+    public TrainArgs Read(ParseResult parsed)
     {
-        Preset = parsed.GetValue(Preset),
-        Dataset = parsed.GetValue(Dataset),
-        RunDir = parsed.GetValue(Run),
-        Steps = parsed.GetValue(Steps),
-        Minutes = parsed.GetValue(Minutes),
-        BatchSize = parsed.GetValue(BatchSize),
-        LearningRate = parsed.GetValue(LearningRate),
-        WarmupSteps = parsed.GetValue(WarmupSteps),
-        Seed = parsed.GetValue(Seed),
-        Threads = parsed.GetValue(Threads),
-        Schedule = parsed.GetValue(Schedule),
-        TimeSteps = parsed.GetValue(TimeSteps),
-        Weighting = parsed.GetValue(Weighting),
-        WeightingBias = parsed.GetValue(WeightingBias),
-        Network = parsed.GetValue(Network),
-        Channels = parsed.GetValue(Channels),
-        Blocks = parsed.GetValue(Blocks),
-        ChannelMultipliers = parsed.GetValue(ChannelMultipliers) is { Length: > 0 } mults ? mults : null, // absent reads as empty
-        Attention = parsed.GetValue(Attention) is { } attention ? attention == Switch.On : null,
-        Dropout = parsed.GetValue(Dropout),
-        Ema = parsed.GetValue(Ema),
-        EvalEvery = parsed.GetValue(EvalEvery),
-        SampleEvery = parsed.GetValue(SampleEvery),
-        CheckpointEvery = parsed.GetValue(CheckpointEvery),
-        DataDir = parsed.GetValue(DataDir),
-        Resume = parsed.GetValue(Resume),
-        ClassConditional = parsed.GetValue(ClassConditional),
-        Distributed = parsed.GetValue(Distributed),
-        CommTimeout = parsed.GetValue(CommTimeout),
-        ImageSize = parsed.GetValue(ImageSize),
-        ImageChannels = parsed.GetValue(ImageChannels),
-        SkipBadImages = parsed.GetValue(SkipBadImages),
-    };
+        var settings = new List<ConfigSetting>();
+        foreach (var shorthand in shorthands)
+            if (shorthand.Read(parsed) is { } value)
+                settings.Add(new ConfigSetting(shorthand.Path, System.Text.Json.Nodes.JsonNode.Parse(value.GetRawText()), shorthand.Option.Name));
+        foreach (var text in parsed.GetValue(Set) ?? []) settings.Add(ConfigSetting.Parse(text));
+        return new TrainArgs
+        {
+            Preset = parsed.GetValue(Preset),
+            Dataset = parsed.GetValue(Dataset),
+            RunDir = parsed.GetValue(Run),
+            ConfigFile = parsed.GetValue(Config),
+            Settings = settings,
+            DataDir = parsed.GetValue(DataDir),
+            Resume = parsed.GetValue(Resume),
+            ClassConditional = parsed.GetValue(ClassConditional),
+            Distributed = parsed.GetValue(Distributed),
+            CommTimeout = parsed.GetValue(CommTimeout),
+            ImageSize = parsed.GetValue(ImageSize),
+            ImageChannels = parsed.GetValue(ImageChannels),
+            SkipBadImages = parsed.GetValue(SkipBadImages),
+        };
+    }
 }

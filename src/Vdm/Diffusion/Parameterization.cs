@@ -23,7 +23,7 @@ public static class Parameterization
         return eps.MoveToOuterDisposeScope();
     }
 
-    /// <summary>x̂ = (z − σ ε̂)/α (the mission text's note 8).</summary>
+    /// <summary>x̂ = (z − σ ε̂)/α, from z = α x + σ ε (VDM eq. 1).</summary>
     public static Tensor ToXHat(Tensor epsHat, Tensor z, Tensor gamma)
     {
         using var scope = NewDisposeScope();

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Vdm.Schedules;
 
 namespace Vdm.Networks;
 
@@ -38,8 +39,7 @@ public static class DenoiserFactory
         if (config.Blocks < 1) Fail($"Blocks must be at least 1, got {config.Blocks}");
         if (!(config.Dropout >= 0 && config.Dropout < 1)) Fail($"Dropout must be in [0, 1), got {config.Dropout}");
         if (config.NumClasses < 0) Fail($"NumClasses cannot be negative, got {config.NumClasses}");
-        if (!double.IsFinite(config.GammaMin) || !double.IsFinite(config.GammaMax) || !(config.GammaMax > config.GammaMin))
-            Fail($"GammaMax ({config.GammaMax}) must be finite and exceed GammaMin ({config.GammaMin})");
+        GammaRange.Check(config.GammaMin, config.GammaMax, "the network's gamma");
 
         if (kind == NetworkKind.MultiResUNet)
         {

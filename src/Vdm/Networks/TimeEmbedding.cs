@@ -1,5 +1,6 @@
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
+using Vdm.Schedules;
 using static TorchSharp.torch;
 
 namespace Vdm.Networks;
@@ -22,7 +23,7 @@ public sealed class TimeEmbedding : nn.Module<Tensor, Tensor?, Tensor>
     {
         if (channels < 4) throw new ArgumentOutOfRangeException(nameof(channels), channels, "the sinusoidal embedding needs at least 4 dimensions");
         if (condWidth < 1) throw new ArgumentOutOfRangeException(nameof(condWidth), condWidth, "conditioning width must be positive");
-        if (!(gammaMax > gammaMin)) throw new ArgumentException($"gamma_max ({gammaMax}) must exceed gamma_min ({gammaMin})");
+        GammaRange.Check(gammaMin, gammaMax);
         if (numClasses < 0) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "number of classes cannot be negative");
         Channels = channels;
         CondWidth = condWidth;

@@ -36,6 +36,14 @@ public static class Checkpoint
     /// <summary>File name of the checkpoint of a step: <c>step-00001234.ckpt</c>.</summary>
     public static string FileName(long step) => $"step-{step:D8}.ckpt";
 
+    /// <summary>The step in a checkpoint's file name (<see cref="FileName"/>); null for another name.</summary>
+    public static long? StepOf(string path)
+    {
+        var name = Path.GetFileName(path);
+        if (!name.StartsWith("step-", StringComparison.Ordinal) || !name.EndsWith(".ckpt", StringComparison.Ordinal)) return null;
+        return long.TryParse(name.AsSpan(5, name.Length - 10), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var step) ? step : null;
+    }
+
     /// <summary>
     /// SHA-256 of the parts of a config that decide the shape and meaning of the parameters (model, schedule, data
     /// levels); training options (steps, learning rate, cadence) do not change it.

@@ -7,7 +7,7 @@ public sealed class FixedLinearSchedule : NoiseSchedule
 {
     public FixedLinearSchedule(double gammaMin = -13.3, double gammaMax = 5.0) : base(nameof(FixedLinearSchedule))
     {
-        if (!(gammaMax > gammaMin)) throw new ArgumentException($"gamma_max ({gammaMax}) must exceed gamma_min ({gammaMin})");
+        GammaRange.Check(gammaMin, gammaMax);
         GammaMin = gammaMin;
         GammaMax = gammaMax;
     }

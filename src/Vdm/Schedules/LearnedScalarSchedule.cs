@@ -1,5 +1,5 @@
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Vdm.Schedules;
@@ -12,7 +12,7 @@ public sealed class LearnedScalarSchedule : NoiseSchedule
 
     public LearnedScalarSchedule(double gammaMin = -13.3, double gammaMax = 5.0) : base(nameof(LearnedScalarSchedule))
     {
-        if (!(gammaMax > gammaMin)) throw new ArgumentException($"gamma_max ({gammaMax}) must exceed gamma_min ({gammaMin})");
+        GammaRange.Check(gammaMin, gammaMax);
         bias = nn.Parameter(tensor(new[] { (float)gammaMin }));
         weight = nn.Parameter(tensor(new[] { (float)(gammaMax - gammaMin) }));
         RegisterComponents();

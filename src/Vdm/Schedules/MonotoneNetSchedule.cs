@@ -1,5 +1,5 @@
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Vdm.Schedules;
@@ -24,7 +24,7 @@ public sealed class MonotoneNetSchedule : NoiseSchedule
     public MonotoneNetSchedule(double gammaMin = -13.3, double gammaMax = 5.0, int features = 1024, long seed = 0)
         : base(nameof(MonotoneNetSchedule))
     {
-        if (!(gammaMax > gammaMin)) throw new ArgumentException($"gamma_max ({gammaMax}) must exceed gamma_min ({gammaMin})");
+        GammaRange.Check(gammaMin, gammaMax);
         if (features < 1) throw new ArgumentOutOfRangeException(nameof(features), features, "need at least one feature");
         using var generator = new Generator((ulong)seed);
         bias = nn.Parameter(tensor(new[] { (float)gammaMin }));

@@ -78,13 +78,12 @@ public sealed record RunConfig
         if (!Enum.IsDefined(Model.Prediction)) throw new ArgumentException($"unknown prediction {Model.Prediction}");
         if (Model.DataShape is null) throw new ArgumentException("model data shape is missing");
         if (!Enum.IsDefined(Schedule.Kind)) throw new ArgumentException($"unknown schedule kind {Schedule.Kind}");
-        if (!double.IsFinite(Schedule.GammaMin) || !double.IsFinite(Schedule.GammaMax)) throw new ArgumentException($"gamma min and max must be finite (got {Schedule.GammaMin}, {Schedule.GammaMax})");
         if (Schedule.Kind == ScheduleKind.MonotoneNet && Schedule.Features < 1) throw new ArgumentException($"schedule features must be ≥ 1 (got {Schedule.Features})");
         if (!Enum.IsDefined(Diffusion.Weighting)) throw new ArgumentException($"unknown weighting {Diffusion.Weighting}");
         if (!double.IsFinite(Diffusion.WeightingBias)) throw new ArgumentException($"weighting bias must be finite (got {Diffusion.WeightingBias})");
         if (Diffusion.Vocab < 2) throw new ArgumentException($"vocab must be ≥ 2 (got {Diffusion.Vocab})");
         if (Diffusion.TimeSteps < 0) throw new ArgumentException($"time steps must be ≥ 0 (got {Diffusion.TimeSteps})");
-        if (!(Schedule.GammaMax > Schedule.GammaMin)) throw new ArgumentException($"gamma max ({Schedule.GammaMax}) must exceed gamma min ({Schedule.GammaMin})");
+        GammaRange.Check(Schedule.GammaMin, Schedule.GammaMax);
         foreach (var (name, value) in new[] { ("eval-every", EvalEvery), ("eval-examples", EvalExamples), ("sample-every", SampleEvery), ("checkpoint-every", CheckpointEvery) })
             if (value < 0) throw new ArgumentException($"{name} must be ≥ 0 (got {value})");
         if (SampleCount < 1) throw new ArgumentException($"sample count must be ≥ 1 (got {SampleCount})");

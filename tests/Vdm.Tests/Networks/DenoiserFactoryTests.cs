@@ -20,7 +20,7 @@ public class DenoiserFactoryTests
         { "no blocks", Good with { Blocks = 0 }, "Blocks" },
         { "dropout 1", Good with { Dropout = 1.0 }, "Dropout" },
         { "negative classes", Good with { NumClasses = -1 }, "NumClasses" },
-        { "inverted gamma range", Good with { GammaMin = 5, GammaMax = -13.3 }, "GammaMax" },
+        { "inverted gamma range", Good with { GammaMin = 5, GammaMax = -13.3 }, "gamma max (-13.3) must exceed" },
         { "unknown kind", Good with { Network = (NetworkKind)42 }, "network kind" },
     };
 

@@ -171,9 +171,10 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         ForgeRngStateShape(newest);
         Checkpoint.OpenVerified(newest).Dispose(); // the checksum matches: only the shape is forged
 
+        // Sampling reads the config, weights and EMA only (checkpoint format 3 puts them first), so the forged RNG state is never read.
         var result = await CliHarness.Run("sample", newest, "--count", "4", "--steps", "2", "--out", fixture.Dir("forged.png"));
-        output.WriteLine($"sample from a checkpoint declaring a 2^40-byte tensor: exit {result.ExitCode}: {result.Err.Trim()}");
-        result.AssertUsageError(newest, "shape");
+        output.WriteLine($"sample from a checkpoint declaring a 2^40-byte RNG state: exit {result.ExitCode}: {result.Err.Trim()}");
+        Assert.True(result.ExitCode == 0, result.Err);
 
         var resume = await CliHarness.Run("train", "--run", dir, "--resume", "--steps", "12");
         output.WriteLine($"resume: exit {resume.ExitCode}: {resume.Err.Trim()}");
