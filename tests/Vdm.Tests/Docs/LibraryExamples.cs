@@ -88,6 +88,25 @@ public class LibraryExamples
         using var epsHat = exported.EpsHat(zt, gamma);
         // end example
 
+        // example: training-plan
+        var plan = TrainingPlan.Make(new TrainingRequest
+        {
+            Dataset = folder,
+            RunDir = Path.Combine(outDir, "run"),
+            Settings = [.. new[] { "train.steps=3", "train.batchSize=4", "model.channelMultipliers=[1,2]", "sampleCount=4", "sampleSteps=5" }.Select(s => ConfigSetting.Parse(s))],
+        });
+        var folderConfig = plan.UseImageFolder(ImageFolderReader.Resolve(folder, new ImageFolderConfig(), options).Config);
+        using (var trainSplit = DatasetResolver.Load(folder, "train", options with { ImageFolder = folderConfig }))
+        using (var testSplit = DatasetResolver.Load(folder, "test", options with { ImageFolder = folderConfig }))
+        using (var run = plan.Start(trainSplit, testSplit))
+        {
+            run.SaveGrid = SampleImages.SaveGrid; // the core has no image codec: grids come from Vdm.Imaging
+            var summary = run.Run();
+            Console.WriteLine($"step {summary.Step}: {summary.FinalEval?.BitsPerDim:F3} bits/dim, samples in {summary.LastSamples}");
+        }
+        // end example
+
+        Assert.True(File.Exists(Path.Combine(outDir, "run", "checkpoints", Vdm.Persistence.Checkpoint.FileName(3))));
         Assert.Equal(2, frames.Count); // the observer sees steps 1..10: frames at 5 and 10
         Assert.Equal(4, Directory.GetFiles(outDir, "sample-*.png").Length);
         Assert.Equal(10, result.Examples);
