@@ -5,7 +5,8 @@
 // has no relocation and is never called. Debian 12's libstdc++ stops at GLIBCXX_3.4.30, so the loader
 // refuses the library. Marking that one version need weak (VER_FLG_WEAK in .gnu.version_r) lets glibc load
 // it. We only do so when (a) the host libstdc++ lacks the version and (b) no symbol other than the known one
-// uses it; otherwise the file is left alone so a real new dependency fails loudly.
+// uses it; otherwise the file is left alone so a real new dependency fails loudly. With Always (the .NET tool
+// package, which runs on hosts we cannot see), (a) is skipped: the weak need is harmless where the version exists.
 using System;
 using System.IO;
 using System.Text;
@@ -21,6 +22,8 @@ public class WeakenGlibcxxNeed : Task
 
     [Required] public ITaskItem[] Files { get; set; } = Array.Empty<ITaskItem>();
 
+    public bool Always { get; set; }
+
     static readonly string[] HostLibstdcxx =
     {
         "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/lib/x86_64-linux-gnu/libstdc++.so.6",
@@ -29,7 +32,7 @@ public class WeakenGlibcxxNeed : Task
 
     public override bool Execute()
     {
-        if (HostHasVersion())
+        if (!Always && HostHasVersion())
         {
             Log.LogMessage(MessageImportance.Low, "Host libstdc++ provides " + NeededVersion + "; nothing to patch.");
             return true;

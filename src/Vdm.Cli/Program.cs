@@ -8,6 +8,19 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // The packed tool fetches libtorch on first use (docs/packaging.md); --version and --help need none.
+        if (NeedsTorch(args))
+        {
+            try
+            {
+                LibTorchRuntime.EnsureLoaded(Console.Error);
+            }
+            catch (UsageException ex)
+            {
+                await Console.Error.WriteLineAsync($"vdm: {ex.Message}");
+                return ExitCodes.Usage;
+            }
+        }
         // Before any TorchSharp call: oneDNN reads its kernel limit once (see ConvolutionBackend.SafeIsa).
         Vdm.Runtime.ConvolutionBackend.ApplyRememberedIsaCap();
         using var cancel = new CancellationTokenSource();
@@ -39,6 +52,9 @@ public static class Program
             Console.CancelKeyPress -= onCancel;
         }
     }
+
+    static bool NeedsTorch(string[] args) =>
+        args.Length > 0 && !args.Any(a => a is "--version" or "--help" or "-h" or "-?");
 
     /// <summary>Runs the CLI in-process with the given writers (never interactive): what tests call.</summary>
     public static Task<int> Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel = default) =>

@@ -3,7 +3,7 @@ namespace Vdm.Data;
 /// <summary>
 /// How a folder of images is read, recorded in a run's config so that resuming, sampling and evaluating read the
 /// same data the same way. <see cref="ListingSha256"/> is the SHA-256 of the folder's listing
-/// (<see cref="ImageFolderListing"/>): a resumed run refuses a folder whose listing changed.
+/// (<c>ImageFolderListing</c> in Vdm.Data): a resumed run refuses a folder whose listing changed.
 /// </summary>
 public sealed record ImageFolderConfig
 {

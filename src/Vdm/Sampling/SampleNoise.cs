@@ -24,7 +24,7 @@ public sealed class SampleNoise : IDisposable
         return stack(rows).to(device ?? CPU).MoveToOuterDisposeScope();
     }
 
-    /// <summary>A generator for the sample with global index <paramref name="index"/> (used for categorical decoding).</summary>
+    /// <summary>A generator for the sample with global index <paramref name="i"/> (used for categorical decoding).</summary>
     public Generator this[int i] => generators[i];
 
     public int Count => generators.Length;
