@@ -50,13 +50,16 @@ public static class Checkpoint
     /// </summary>
     public static byte[] ConfigHash(RunConfig config)
     {
-        var modelPart = new Dictionary<string, object>
+        var modelPart = System.Text.Json.JsonSerializer.SerializeToNode(new Dictionary<string, object>
         {
             ["model"] = config.Model,
             ["schedule"] = config.Schedule,
             ["vocab"] = config.Diffusion.Vocab,
-        };
-        return SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(modelPart, RunConfig.JsonOptions));
+        }, RunConfig.JsonOptions)!;
+        // How the schedule's shape is trained does not change what its parameters mean; and a field that entered the
+        // hash would change it for every checkpoint written before the field existed.
+        modelPart["schedule"]!.AsObject().Remove("minimiseVariance");
+        return SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(modelPart.ToJsonString(RunConfig.JsonOptions)));
     }
 
     public static void Save(string path, RunConfig config, Trainer trainer) => Save(path, config, trainer, null);
