@@ -3,6 +3,7 @@ using Vdm.Cli.Rendering;
 using Vdm.Data;
 using Vdm.Diffusion;
 using Vdm.Distributed;
+using Vdm.Evaluation;
 using Vdm.Imaging;
 using Vdm.Networks;
 using Vdm.Persistence;
@@ -60,6 +61,7 @@ public static class TrainAction
         using var run = plan.Start(train, test, group, device: args.Device);
         if (group.Size > 1) context.Out.WriteLine($"all-reducing {run.Model.parameters().Sum(p => p.numel()) * 4 / 1e6:0.00} MB of gradients per step (global batch {run.Config.Train.BatchSize}, {run.Trainer.Shard.Count} or so per process)");
         context.Out.WriteLine($"training {Describe(run.Config)} on {run.Config.Dataset} ({train.Count} train / {test.Count} test examples) into {run.Directory}");
+        run.ClassifierCacheRoot = DataCache.DefaultRoot(args.DataDir);
         return Train(context, run);
     }
 
@@ -84,6 +86,7 @@ public static class TrainAction
         }), args.Device);
         foreach (var message in messages) context.Out.WriteLine(message);
         context.Out.WriteLine($"resuming {run.Directory} at step {run.Step} of {run.Config.Train.Steps}");
+        run.ClassifierCacheRoot = DataCache.DefaultRoot(args.DataDir);
         return Train(context, run);
     }
 
@@ -134,6 +137,9 @@ public static class TrainAction
         if (summary.FinalEval is { } eval)
             output.WriteLine($"test bits/dim: {Format.Bpd(eval.BitsPerDim)} ± {Format.Bpd(eval.StdErr)}  (recon {Format.Bpd(eval.Recon)}  prior {Format.Bpd(eval.Prior)}  diffusion {Format.Bpd(eval.Diffusion)}; {eval.Examples} examples, EMA weights)");
         if (summary.LastSamples is { } samples) output.WriteLine($"samples: {samples}");
+        if (summary.FinalSampleQuality is { } q)
+            output.WriteLine($"sample quality of {q.Count} samples ({SampleQualityResult.MetricName}): distance {q.Samples.FrechetDistance:F2} (real test images {q.RealImages.FrechetDistance:F2}), " +
+                             $"confidence {q.Samples.MeanConfidence:F3} ({q.RealImages.MeanConfidence:F3}), class entropy {q.Samples.ClassEntropyBits:F2} bits ({q.RealImages.ClassEntropyBits:F2})");
         return ExitCodes.Success;
     }
 

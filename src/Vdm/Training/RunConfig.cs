@@ -42,6 +42,10 @@ public sealed record RunConfig
 
     public int SampleSteps { get; init; } = 100;
 
+    /// <summary>Samples scored by the dataset's classifier when training ends (the figures of <c>vdm eval --sample-quality</c>,
+    /// written to metrics.jsonl and TensorBoard as "sample-quality"); 0 = none. Needs a labelled dataset.</summary>
+    public int FinalSampleQuality { get; init; }
+
     public int CheckpointEvery { get; init; } = 250;
 
     /// <summary>How many checkpoints to keep (the newest).</summary>
@@ -92,6 +96,8 @@ public sealed record RunConfig
             if (value < 0) throw new ArgumentException($"{name} must be ≥ 0 (got {value})");
         if (SampleCount < 1) throw new ArgumentException($"sample count must be ≥ 1 (got {SampleCount})");
         if (SampleSteps < 1) throw new ArgumentException($"sample steps must be ≥ 1 (got {SampleSteps})");
+        if (FinalSampleQuality < 0) throw new ArgumentException($"final sample quality must be ≥ 0 samples (got {FinalSampleQuality})");
+        if (FinalSampleQuality > 0) ConfigLimits.CheckSampleCount(FinalSampleQuality);
         if (KeepCheckpoints < 1) throw new ArgumentException($"keep-checkpoints must be ≥ 1 (got {KeepCheckpoints})");
         if (LogEvery < 1) throw new ArgumentException($"log-every must be ≥ 1 (got {LogEvery})");
         CheckLimits();

@@ -19,4 +19,8 @@ public sealed record CheckpointEvent(string Path, long Step) : TrainingEvent;
 public sealed record MessageEvent(string Text) : TrainingEvent;
 
 /// <summary>How a call to <see cref="TrainingRun.Run"/> ended.</summary>
-public sealed record TrainingSummary(long Step, bool Cancelled, bool Diverged, string? LastCheckpoint, EvalResult? FinalEval, string? LastSamples);
+public sealed record TrainingSummary(long Step, bool Cancelled, bool Diverged, string? LastCheckpoint, EvalResult? FinalEval, string? LastSamples)
+{
+    /// <summary>The final samples as the dataset's classifier reads them (<see cref="RunConfig.FinalSampleQuality"/>); null when not asked for.</summary>
+    public SampleQualityResult? FinalSampleQuality { get; init; }
+}

@@ -58,6 +58,9 @@ public sealed class TrainingRun : IDisposable
     /// </summary>
     public SampleGridWriter? SaveGrid { get; set; }
 
+    /// <summary>Where the sample-quality classifier is cached (<see cref="RunConfig.FinalSampleQuality"/>); null: <see cref="CacheRoot.Default"/>.</summary>
+    public string? ClassifierCacheRoot { get; set; }
+
     /// <summary>The processes training this run together (data parallelism, docs/distributed.md).</summary>
     public IProcessGroup Group { get; }
 
@@ -213,12 +216,14 @@ public sealed class TrainingRun : IDisposable
         if (lastCheckpoint is null || !lastCheckpoint.EndsWith(Checkpoint.FileName(Step), StringComparison.Ordinal))
             lastCheckpoint = SaveCheckpoint(progress);
         bool finished = Step >= total && !cancel.IsCancellationRequested && !budgetSpent;
+        SampleQualityResult? quality = null;
         if (finished || budgetSpent)
         {
             if (test is not null) lastEval = EvaluateEma(progress, Config.EvalExamples);
             lastSamples = WriteSamples(progress);
+            quality = ScoreSampleQuality(progress);
         }
-        return new TrainingSummary(Step, cancel.IsCancellationRequested, false, lastCheckpoint, lastEval, lastSamples);
+        return new TrainingSummary(Step, cancel.IsCancellationRequested, false, lastCheckpoint, lastEval, lastSamples) { FinalSampleQuality = quality };
     }
 
     /// <summary>Rank 0's decision, taken by every rank: clocks and signals differ between processes, and a rank that
@@ -324,6 +329,51 @@ public sealed class TrainingRun : IDisposable
         finally
         {
             Trainer.Ema.Swap(Model);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="RunConfig.FinalSampleQuality"/> EMA samples (DDIM, the config's sample steps, the run's seed) scored
+    /// by the dataset's classifier (trained once and cached in <see cref="CacheRoot"/>), beside as many real test images;
+    /// written to metrics.jsonl and TensorBoard. Rank 0 only; none without labels or a test split large enough.
+    /// </summary>
+    private SampleQualityResult? ScoreSampleQuality(IProgress<TrainingEvent>? progress)
+    {
+        int count = Config.FinalSampleQuality;
+        if (count == 0 || metrics is null || test is null) return null;
+        if (train.Labels is null || test.Labels is null || train.NumClasses < 2 || Config.Model.DataShape.Length != 3)
+        {
+            progress?.Report(new MessageEvent($"final sample quality: skipped ({train.Name} is not a labelled image dataset)"));
+            return null;
+        }
+        SampleQuality.CheckCount(count, test.Count);
+        var (classifier, info) = ClassifierStore.LoadOrTrain(train, test, ClassifierCacheRoot ?? CacheRoot.Default(), progress: progress is null ? null : m => progress.Report(new MessageEvent(m)), device: Model.Device);
+        using (classifier)
+        {
+            Trainer.Ema.Swap(Model);
+            SampleQualityResult result;
+            try
+            {
+                using var samples = SampleQuality.Draw(Model, Config.Model.DataShape, count, SamplerKind.Ddim, Config.SampleSteps, Config.Train.Seed);
+                result = SampleQuality.Score(classifier, samples, test, info.TestAccuracy);
+            }
+            finally
+            {
+                Trainer.Ema.Swap(Model);
+            }
+            metrics.Write("sample-quality", Step, new Dictionary<string, double>
+            {
+                ["samples"] = count,
+                ["fd"] = result.Samples.FrechetDistance,
+                ["confidence"] = result.Samples.MeanConfidence,
+                ["confidentShare"] = result.Samples.ConfidentShare,
+                ["classEntropyBits"] = result.Samples.ClassEntropyBits,
+                ["realFd"] = result.RealImages.FrechetDistance,
+                ["realConfidence"] = result.RealImages.MeanConfidence,
+                ["realClassEntropyBits"] = result.RealImages.ClassEntropyBits,
+                ["classifierAccuracy"] = result.ClassifierAccuracy,
+            });
+            return result;
         }
     }
 

@@ -7,6 +7,26 @@ namespace Vdm.Tests.Cli;
 /// the data cache and reused, the figures reach the JSON, and impossible requests are usage errors.</summary>
 public class SampleQualityCommandTests
 {
+    /// <summary>The same figures at the end of <c>vdm train</c>, asked for in the config, in metrics.jsonl.</summary>
+    [Fact]
+    public async Task Train_scores_its_final_samples_when_the_config_asks()
+    {
+        using var temp = new CliTemp();
+        var data = ImageFolderTests.SquaresFolder(temp, 40, 16);
+        var run = temp.Sub("run");
+        var cache = temp.Sub("cache");
+        var train = await CliHarness.Run("train", "--preset", "tiny", "--dataset", data, "--run", run, "--steps", "2", "--batch-size", "8",
+            "--set", "finalSampleQuality=8", "--set", "sampleSteps=2", "--data-dir", cache);
+        Assert.True(train.ExitCode == 0, train.Err + train.Out);
+        Assert.Contains("sample quality of 8 samples", train.Out);
+        var line = File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).Single(n => (string?)n["kind"] == "sample-quality");
+        Assert.Equal(2, (long)line["step"]!);
+        Assert.True(double.IsFinite((double)line["fd"]!) && (double)line["fd"]! >= 0);
+        Assert.InRange((double)line["confidence"]!, 0.0, 1.0);
+        Assert.InRange((double)line["classEntropyBits"]!, 0.0, Math.Log2(4) + 1e-9); // 4 classes in the squares folder
+        Assert.Single(Directory.GetFiles(Path.Combine(cache, "classifiers"), "*.bin")); // the run's --data-dir holds the classifier
+    }
+
     [Fact]
     public async Task Eval_scores_samples_and_real_images_and_caches_the_classifier()
     {
