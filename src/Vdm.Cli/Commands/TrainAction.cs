@@ -32,8 +32,12 @@ public static class TrainAction
     /// <summary>The command line as the library's request: the data layer names the dataset, the rest is passed on.</summary>
     public static TrainingRequest Request(TrainArgs args)
     {
-        if (args.ConfigFile is { } file && !File.Exists(file)) throw new FileNotFoundException($"{file}: no such config file", file);
-        if (args.ConfigFile is { } f && new FileInfo(f).Length > ConfigFileLimit) throw new UsageException($"{f}: {new FileInfo(f).Length} bytes, larger than any config ({ConfigFileLimit} bytes at most)");
+        if (args.ConfigFile is { } file)
+        {
+            var info = new FileInfo(file);
+            if (!info.Exists) throw new FileNotFoundException($"{file}: no such config file", file);
+            if (info.Length > ConfigFileLimit) throw new UsageException($"{file}: {info.Length} bytes, larger than any config ({ConfigFileLimit} bytes at most)");
+        }
         return new TrainingRequest
         {
             Preset = args.Preset,

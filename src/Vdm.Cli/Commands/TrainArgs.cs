@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Vdm.Cli.Infrastructure;
 using Vdm.Data;
 using Vdm.Diffusion;
@@ -65,14 +66,14 @@ public sealed class TrainOptionSet
     public static readonly IReadOnlyDictionary<string, Switch> OnOff = new Dictionary<string, Switch> { ["on"] = Switch.On, ["off"] = Switch.Off };
 
     /// <summary>A shorthand flag for one config field.</summary>
-    private sealed record Shorthand(Option Option, string Path, Func<ParseResult, JsonElement?> Read);
+    private sealed record Shorthand(Option Option, string Path, Func<ParseResult, JsonNode?> Read);
 
     private static Shorthand For<T>(Option<T> option, string path, Func<T, object?>? convert = null) =>
         new(option, path, parsed =>
         {
             if (parsed.GetResult(option) is null || parsed.GetValue(option) is not { } value) return null;
             var converted = convert is null ? value : convert(value);
-            return converted is null ? null : JsonSerializer.SerializeToElement(converted, RunConfig.JsonOptions);
+            return converted is null ? null : JsonSerializer.SerializeToNode(converted, RunConfig.JsonOptions);
         });
 
     private readonly Shorthand[] shorthands =
@@ -136,7 +137,7 @@ public sealed class TrainOptionSet
         var settings = new List<ConfigSetting>();
         foreach (var shorthand in shorthands)
             if (shorthand.Read(parsed) is { } value)
-                settings.Add(new ConfigSetting(shorthand.Path, System.Text.Json.Nodes.JsonNode.Parse(value.GetRawText()), shorthand.Option.Name));
+                settings.Add(new ConfigSetting(shorthand.Path, value, shorthand.Option.Name));
         foreach (var text in parsed.GetValue(Set) ?? []) settings.Add(ConfigSetting.Parse(text));
         return new TrainArgs
         {

@@ -308,27 +308,21 @@ public static class Checkpoint
         {
             TrainingState state;
             using (var noGrad = no_grad())
+            using (var scope = NewDisposeScope()) // frees the averages read beside the weights
             {
-                var shadows = model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToArray();
-                var averages = shadows.Select(p => (p.name, p.Item2.detach().clone())).ToArray();
+                var parameters = model.parameters().ToArray();
+                var averages = model.named_parameters().Select(p => (p.name, p.parameter.detach().clone())).ToArray();
                 try
                 {
-                    try
-                    {
-                        state = ReadWeights(reader, version, path, model, averages);
-                    }
-                    catch (Exception e) when (IsMismatch(e))
-                    {
-                        throw new CheckpointException($"{path}: does not match this model: {e.Message}", e);
-                    }
-                    if (ema)
-                    {
-                        for (int i = 0; i < shadows.Length; i++) shadows[i].Item2.copy_(averages[i].Item2);
-                    }
+                    state = ReadWeights(reader, version, path, model, averages);
                 }
-                finally
+                catch (Exception e) when (IsMismatch(e))
                 {
-                    foreach (var (_, average) in averages) average.Dispose();
+                    throw new CheckpointException($"{path}: does not match this model: {e.Message}", e);
+                }
+                if (ema)
+                {
+                    for (int i = 0; i < parameters.Length; i++) parameters[i].copy_(averages[i].Item2);
                 }
             }
             foreach (var (name, parameter) in model.named_parameters()) ThrowIfNonFinite(parameter, $"{(ema ? "EMA of" : "parameter")} '{name}'", path, loading: true);
