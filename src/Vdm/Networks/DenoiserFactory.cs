@@ -47,6 +47,13 @@ public static class DenoiserFactory
             if (multipliers is null || multipliers.Length == 0) Fail("ChannelMultipliers is empty: the multi-resolution U-Net needs at least one level");
             if (multipliers.Any(m => m < 1)) Fail($"ChannelMultipliers [{string.Join(", ", multipliers)}] must all be at least 1");
             if (multipliers.Any(m => (long)m * config.Channels > int.MaxValue)) Fail("Channels × ChannelMultipliers overflows");
+            if (config.PatchSize is < 1 or > 8) Fail($"PatchSize must be in [1, 8], got {config.PatchSize}");
+            if (shape[1] % config.PatchSize != 0 || shape[2] % config.PatchSize != 0)
+                Fail($"PatchSize {config.PatchSize} does not divide the image size {shape[1]}×{shape[2]}");
+        }
+        else if (config.PatchSize != 1)
+        {
+            Fail($"PatchSize applies to the multi-resolution U-Net only ({kind} works on pixels), got {config.PatchSize}");
         }
     }
 

@@ -20,6 +20,12 @@ public sealed record ModelConfig
     /// <summary>Self-attention in the middle block (VDM U-Net) or at the lowest resolution (multi-resolution U-Net).</summary>
     public bool Attention { get; init; } = true;
 
+    /// <summary>Multi-resolution U-Net only: the side of the square patches the network works on. With P &gt; 1 the input
+    /// (z and its Fourier features) is folded into [C·P², H/P, W/P] (pixel unshuffle) before the first convolution and
+    /// the output unfolded back (pixel shuffle), so every level runs on P² times fewer positions (docs/main-job.md
+    /// measures the cost). 1 = pixels.</summary>
+    public int PatchSize { get; init; } = 1;
+
     /// <summary>Append base-2 Fourier features of z as extra input channels (VDM paper, Appendix C).</summary>
     public bool FourierFeatures { get; init; } = true;
 

@@ -9,7 +9,8 @@ namespace Vdm.Networks;
 /// level i has <c>Channels × ChannelMultipliers[i]</c> channels and <c>Blocks</c> ResNet blocks; levels are joined
 /// by stride-2 convolutions on the way down and by interpolation to the skip's exact size on the way up (so odd
 /// sizes such as 7 work). Self-attention runs after every block of the lowest level and in the middle when
-/// <c>Attention</c> is set. The output convolution is zero-initialised, as in <see cref="VdmUNet"/>.
+/// <c>Attention</c> is set. The output convolution is zero-initialised, as in <see cref="VdmUNet"/>. With
+/// <c>PatchSize</c> P &gt; 1 the levels run on P×P patches of pixels (pixel unshuffle in, pixel shuffle out).
 /// </summary>
 public sealed class MultiResUNet : Denoiser
 {
@@ -43,7 +44,8 @@ public sealed class MultiResUNet : Denoiser
             inChannels += fourier.ExtraChannels(dataChannels);
         }
         time_embed = new TimeEmbedding(config.Channels, (int)condWidth, config.GammaMin, config.GammaMax, config.NumClasses);
-        conv_in = nn.Conv2d(inChannels, width[0], 3, padding: 1);
+        long patchArea = (long)config.PatchSize * config.PatchSize;
+        conv_in = nn.Conv2d(inChannels * patchArea, width[0], 3, padding: 1);
 
         // Down path; skipChannels mirrors the skips the forward pass pushes.
         var skipChannels = new Stack<long>();
@@ -87,7 +89,7 @@ public sealed class MultiResUNet : Denoiser
         }
 
         norm_out = GroupNorms.Create(ch);
-        conv_out = nn.Conv2d(ch, dataChannels, 3, padding: 1);
+        conv_out = nn.Conv2d(ch, dataChannels * patchArea, 3, padding: 1);
         Init.Zero(conv_out);
         RegisterComponents();
     }
@@ -104,6 +106,8 @@ public sealed class MultiResUNet : Denoiser
         var input = fourier is null ? z : cat([z, fourier.forward(z)], 1);
 
         var skips = new Stack<Tensor>();
+        var patch = config.PatchSize;
+        if (patch > 1) input = nn.functional.pixel_unshuffle(input, patch);
         var h = conv_in.call(input);
         skips.Push(h);
         int block = 0, attn = 0;
@@ -140,6 +144,7 @@ public sealed class MultiResUNet : Denoiser
         }
 
         h = conv_out.call(nn.functional.silu(norm_out.forward(h)));
+        if (patch > 1) h = nn.functional.pixel_shuffle(h, patch);
         return DenoiserInputs.Output(z, h, config.Prediction).MoveToOuterDisposeScope();
     }
 }

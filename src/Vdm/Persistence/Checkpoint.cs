@@ -59,6 +59,8 @@ public static class Checkpoint
         // How the schedule's shape is trained does not change what its parameters mean; and a field that entered the
         // hash would change it for every checkpoint written before the field existed.
         modelPart["schedule"]!.AsObject().Remove("minimiseVariance");
+        // Patches change the parameters' meaning, but pixels (P = 1) are what every checkpoint before the field had.
+        if (config.Model.PatchSize == 1) modelPart["model"]!.AsObject().Remove("patchSize");
         return SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(modelPart.ToJsonString(RunConfig.JsonOptions)));
     }
 

@@ -57,6 +57,10 @@ public sealed class Trainer : IDisposable
     /// <summary>Steps taken so far (including skipped ones).</summary>
     public long Step { get; set; }
 
+    /// <summary>How far the wall-clock budget has carried the learning-rate decay (<see cref="LearningRateSchedule.BudgetProgress"/>);
+    /// set by <see cref="TrainingRun"/> before each step, 0 without a budget.</summary>
+    public double DecayFloor { get; set; }
+
     /// <summary>Consecutive steps skipped for a non-finite loss or gradient.</summary>
     public int NonFiniteInARow { get; private set; }
 
@@ -73,7 +77,7 @@ public sealed class Trainer : IDisposable
         if (Group.Size > 1) return TrainShardStep(x, labels);
         using var scope = NewDisposeScope();
         Model.train();
-        double lr = LearningRateSchedule.At(Config, Step);
+        double lr = LearningRateSchedule.At(Config, Step, DecayFloor);
         foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
         optimizer.zero_grad();
 
@@ -151,7 +155,7 @@ public sealed class Trainer : IDisposable
         if (x.shape[0] != shard.Count)
             throw new ArgumentException($"rank {Group.Rank} of {Group.Size} trains on {shard.Count} rows of each batch of {shard.Total}, got {x.shape[0]}");
         Model.train();
-        double lr = LearningRateSchedule.At(Config, Step);
+        double lr = LearningRateSchedule.At(Config, Step, DecayFloor);
         foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
         optimizer.zero_grad();
 

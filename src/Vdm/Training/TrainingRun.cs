@@ -187,13 +187,22 @@ public sealed class TrainingRun : IDisposable
         EvalResult? lastEval = null;
         bool budgetSpent = false;
 
+        double budget = Config.Train.Minutes;
+        double startProgress = LearningRateSchedule.StepProgress(Config.Train, Step);
         while (Step < target && !StopRequested(cancel))
         {
-            if (Config.Train.Minutes > 0 && Agreed(clock.Elapsed.TotalMinutes >= Config.Train.Minutes))
+            if (budget > 0)
             {
-                budgetSpent = true;
-                progress?.Report(new MessageEvent($"time budget of {Config.Train.Minutes} minutes spent at step {Step}"));
-                break;
+                // Rank 0's clock for every rank: the learning rate must be the same on all of them.
+                double elapsed = ElapsedMinutes?.Invoke() ?? clock.Elapsed.TotalMinutes;
+                if (Group.Size > 1) elapsed = Group.BroadcastValue(elapsed);
+                if (elapsed >= budget)
+                {
+                    budgetSpent = true;
+                    progress?.Report(new MessageEvent($"time budget of {budget} minutes spent at step {Step}"));
+                    break;
+                }
+                Trainer.DecayFloor = LearningRateSchedule.BudgetProgress(startProgress, elapsed, budget);
             }
             var result = TrainOneStep();
             double seconds = clock.Elapsed.TotalSeconds;
@@ -273,6 +282,9 @@ public sealed class TrainingRun : IDisposable
         using var noGrad = no_grad();
         return Model.Schedule.forward(tensor(new[] { t }, Model.DType, Model.Device)).to(ScalarType.Float64).item<double>();
     }
+
+    /// <summary>Test seam: the minutes this invocation has run (default: a stopwatch started by <see cref="Run"/>).</summary>
+    internal Func<double>? ElapsedMinutes { get; set; }
 
     /// <summary>Test seam: wraps the stream each checkpoint is written to (e.g. to inject an I/O error).</summary>
     internal Func<Stream, Stream>? CheckpointStreamFilter { get; set; }

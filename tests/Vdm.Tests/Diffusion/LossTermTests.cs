@@ -68,6 +68,58 @@ public class LossTermTests
         }
     }
 
+    /// <summary>At 256 levels the decoder sums over a window around the nearest level (<see cref="CategoricalDecoder.WindowHalfWidth"/>):
+    /// values and gradients must be those of the sum over all 256, written here, for small and large γ₀, z_0 beyond
+    /// both edges, and x far from z_0.</summary>
+    [Theory]
+    [InlineData(-13.3, 2)]
+    [InlineData(-10.0, 8)]
+    [InlineData(-6.0, 57)]
+    public void WindowedDecoderEqualsTheSumOverAllLevelsInValueAndGradient(double gamma, int expectedHalfWidth)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(17);
+        var x = randint(0, Vocab, [3, 40], ScalarType.Int64, generator: generator);
+        x[0, 0] = tensor(0L);
+        x[0, 1] = tensor(255L);
+        var f = ForwardProcess.Encode(x, Vocab, ScalarType.Float64);
+        var gamma0Value = tensor(new[] { gamma, gamma - 0.7, gamma - 2.0 }, ScalarType.Float64);
+        var alpha = (gamma0Value.neg().sigmoid()).sqrt().unsqueeze(-1);
+        var sigma = gamma0Value.sigmoid().sqrt().unsqueeze(-1);
+        var noise = randn([3, 40], ScalarType.Float64, generator: generator);
+        var z0Value = (alpha * f + sigma * noise).clone();
+        z0Value[0, 2] = alpha[0, 0] * 1.3;   // beyond the top level
+        z0Value[0, 3] = alpha[0, 0] * -1.2;  // below the bottom level
+        z0Value[1, 4] = alpha[1, 0] * (ForwardProcess.Encode(x[1, 4], Vocab, ScalarType.Float64) + 0.5); // x far from z_0
+
+        Assert.Equal(expectedHalfWidth, CategoricalDecoder.WindowHalfWidth(gamma0Value, Vocab));
+
+        (Tensor Value, Tensor DZ, Tensor DGamma) Evaluate(Func<Tensor, Tensor, Tensor> logProb)
+        {
+            var z0 = z0Value.detach().clone().requires_grad_(true);
+            var gamma0 = gamma0Value.detach().clone().requires_grad_(true);
+            var value = logProb(z0, gamma0);
+            // Weights so that a wrong gradient of any element shows.
+            (value * linspace(0.5, 1.5, 40, ScalarType.Float64)).sum().backward();
+            return (value.detach(), z0.grad!.detach(), gamma0.grad!.detach());
+        }
+
+        var windowed = Evaluate((z0, gamma0) => CategoricalDecoder.LogProb(x, z0, gamma0, Vocab));
+        var full = Evaluate((z0, gamma0) =>
+        {
+            var g = gamma0.unsqueeze(-1);
+            var rescaled = (z0 / (g.neg().sigmoid()).sqrt()).unsqueeze(-1);
+            var levels = (arange(Vocab, ScalarType.Float64) + 0.5) * (2.0 / Vocab) - 1.0;
+            var logits = -0.5 * g.neg().exp().unsqueeze(-1) * (rescaled - levels).square();
+            return logits.gather(-1, x.unsqueeze(-1)).squeeze(-1) - logits.logsumexp(-1);
+        });
+        // Relative to max(1, |b|): a log-probability near 0 is compared absolutely.
+        static double MaxRelative(Tensor a, Tensor b) => ((a - b).abs() / b.abs().clamp_min(1.0)).max().item<double>();
+        Assert.True(MaxRelative(windowed.Value, full.Value) < 1e-12, $"log p differs by {MaxRelative(windowed.Value, full.Value):g3} (relative)");
+        Assert.True(MaxRelative(windowed.DZ, full.DZ) < 1e-9, $"d/dz_0 differs by {MaxRelative(windowed.DZ, full.DZ):g3}");
+        Assert.True(MaxRelative(windowed.DGamma, full.DGamma) < 1e-9, $"d/dγ₀ differs by {MaxRelative(windowed.DGamma, full.DGamma):g3}");
+    }
+
     [Fact]
     public void WeightingsKeepTheBoundAndWeightItsDiffusionTermByNoiseLevel()
     {
