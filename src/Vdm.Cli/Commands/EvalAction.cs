@@ -115,10 +115,14 @@ public static class EvalAction
         using (classifier)
         {
             int steps = args.QualitySteps ?? loaded.Config.SampleSteps;
-            log?.WriteLine($"drawing {args.QualitySamples} samples (DDIM, {steps} steps, seed {args.Seed})");
+            int classes = loaded.Config.Model.NumClasses;
+            double guidance = args.QualityGuidance ?? loaded.Config.SampleGuidance;
+            if (guidance > 0 && classes == 0) throw new UsageException($"--guidance {guidance} needs a class-conditional model; {args.Source} is unconditional");
+            log?.WriteLine($"drawing {args.QualitySamples} samples (DDIM, {steps} steps, seed {args.Seed}" +
+                (classes > 0 ? $", classes in turn, guidance {guidance})" : ")"));
             var progress = PlainProgress(context.Out, args.QualitySamples);
             using var samples = SampleQuality.Draw(loaded.Model, loaded.Config.Model.DataShape, args.QualitySamples, SamplerKind.Ddim, steps, args.Seed,
-                progress: log is null ? null : done => progress.Report(done));
+                progress: log is null ? null : done => progress.Report(done), numClasses: classes, guidance: guidance);
             return SampleQuality.Score(classifier, samples, test, info.TestAccuracy);
         }
     }

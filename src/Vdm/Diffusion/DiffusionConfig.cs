@@ -14,6 +14,15 @@ public sealed record DiffusionConfig
     /// <summary>The bias b of <see cref="Weighting.Sigmoid"/>: the log-SNR λ at which the weight is ½.</summary>
     public double WeightingBias { get; init; } = 2.0;
 
+    /// <summary>How much <see cref="WeightingBias"/> grows over training: the bias at training progress p ∈ [0, 1] (the
+    /// learning-rate decay's progress, set by the trainer) is b + p × growth, so training
+    /// starts on the noise levels that decide an image's shape and moves towards the bound itself (a larger b weights
+    /// more of the high log-SNR levels fully; docs/main-job.md). 0 = a constant bias.</summary>
+    public double WeightingBiasGrowth { get; init; }
+
+    /// <summary>The sigmoid weighting's bias at training progress <paramref name="progress"/> (clamped to [0, 1]).</summary>
+    public double WeightingBiasAt(double progress) => WeightingBias + WeightingBiasGrowth * Math.Clamp(progress, 0, 1);
+
     /// <summary>Low-discrepancy time sampling t_i = (u + i/B) mod 1 (VDM Appendix I.1) instead of i.i.d. uniform.</summary>
     public bool Antithetic { get; init; } = true;
 }

@@ -65,6 +65,10 @@ public sealed class VariationalDiffusionModel : nn.Module
         return ((1 + guidanceScale) * parts[0] - guidanceScale * parts[1]).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Training progress in [0, 1], set by the <see cref="Training.Trainer"/> before each step: where a weighting
+    /// that changes over training stands (<see cref="DiffusionConfig.WeightingBiasAt"/>). The bound does not depend on it.</summary>
+    public double TrainingProgress { get; set; }
+
     /// <summary>
     /// The bound's three terms per example for integer data x ([B, ...], values in 0..V−1).
     /// <paramref name="u"/> ([B], in [0, 1)) fixes the diffusion times; by default they are drawn (antithetic or
@@ -150,7 +154,7 @@ public sealed class VariationalDiffusionModel : nn.Module
             Weighting.Vlb => (bound, null, shapeScale),
             Weighting.Simple => (bound, 0.5 * squaredError, shapeScale),
             // w(λ_t) = sigmoid(b − λ_t), λ = −γ; a weight on the noise level, not a function to differentiate.
-            Weighting.Sigmoid => (bound, (gammaT + Config.WeightingBias).sigmoid().detach() * bound, shapeScale),
+            Weighting.Sigmoid => (bound, (gammaT + Config.WeightingBiasAt(TrainingProgress)).sigmoid().detach() * bound, shapeScale),
             _ => throw new InvalidOperationException($"unknown weighting {Config.Weighting}"),
         };
     }

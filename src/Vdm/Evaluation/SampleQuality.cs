@@ -70,8 +70,11 @@ public static class SampleQuality
     /// <paramref name="count"/> samples drawn in chunks of <paramref name="chunk"/>, sample i seeded by (seed, i) alone,
     /// so the result is the same for any chunk size and memory does not grow with the count.
     /// </summary>
+    /// <param name="numClasses">For a class-conditional model: sample i is drawn for class i mod K, so every class is
+    /// drawn equally often; 0 draws from the unconditional model (the null class of a conditional one).</param>
+    /// <param name="guidance">Classifier-free guidance weight (needs <paramref name="numClasses"/> &gt; 0).</param>
     public static Tensor Draw(VariationalDiffusionModel model, long[] dataShape, int count, SamplerKind sampler, int steps, long seed, int chunk = 250,
-        Action<int>? progress = null)
+        Action<int>? progress = null, int numClasses = 0, double guidance = 0)
     {
         var parts = new List<Tensor>();
         try
@@ -79,7 +82,9 @@ public static class SampleQuality
             for (int start = 0; start < count; start += chunk)
             {
                 int size = Math.Min(chunk, count - start);
-                using var drawn = Sampler.Draw(model, dataShape, size, sampler, new SamplerOptions { Steps = steps, Seed = seed, FirstIndex = start });
+                using var labels = numClasses > 0 ? (arange(start, start + size, dtype: ScalarType.Int64) % numClasses) : null;
+                using var drawn = Sampler.Draw(model, dataShape, size, sampler,
+                    new SamplerOptions { Steps = steps, Seed = seed, FirstIndex = start, NumClasses = numClasses, GuidanceScale = guidance }, labels);
                 parts.Add(drawn.to(ScalarType.Byte).DetachFromDisposeScope());
                 progress?.Invoke(start + size);
             }

@@ -42,6 +42,10 @@ public sealed record RunConfig
 
     public int SampleSteps { get; init; } = 100;
 
+    /// <summary>Classifier-free guidance weight w of the run's sample grids and final sample-quality samples (0 = none):
+    /// ε̂ = (1 + w) ε̂(z, y) − w ε̂(z, ∅), the labels cycling through the classes. Needs a class-conditional model.</summary>
+    public double SampleGuidance { get; init; }
+
     /// <summary>Samples scored by the dataset's classifier when training ends (the figures of <c>vdm eval --sample-quality</c>,
     /// written to metrics.jsonl and TensorBoard as "sample-quality"); 0 = none. Needs a labelled dataset.</summary>
     public int FinalSampleQuality { get; init; }
@@ -89,6 +93,7 @@ public sealed record RunConfig
             throw new ArgumentException(VariationalDiffusionModel.VarianceNeedsContinuousBound);
         if (!Enum.IsDefined(Diffusion.Weighting)) throw new ArgumentException($"unknown weighting {Diffusion.Weighting}");
         if (!double.IsFinite(Diffusion.WeightingBias)) throw new ArgumentException($"weighting bias must be finite (got {Diffusion.WeightingBias})");
+        if (!double.IsFinite(Diffusion.WeightingBiasGrowth)) throw new ArgumentException($"weighting bias growth must be finite (got {Diffusion.WeightingBiasGrowth})");
         if (Diffusion.Vocab < 2) throw new ArgumentException($"vocab must be ≥ 2 (got {Diffusion.Vocab})");
         if (Diffusion.TimeSteps < 0) throw new ArgumentException($"time steps must be ≥ 0 (got {Diffusion.TimeSteps})");
         GammaRange.Check(Schedule.GammaMin, Schedule.GammaMax);
@@ -96,6 +101,7 @@ public sealed record RunConfig
             if (value < 0) throw new ArgumentException($"{name} must be ≥ 0 (got {value})");
         if (SampleCount < 1) throw new ArgumentException($"sample count must be ≥ 1 (got {SampleCount})");
         if (SampleSteps < 1) throw new ArgumentException($"sample steps must be ≥ 1 (got {SampleSteps})");
+        if (!(SampleGuidance >= 0 && double.IsFinite(SampleGuidance))) throw new ArgumentException($"sample guidance must be ≥ 0 (got {SampleGuidance})");
         if (FinalSampleQuality < 0) throw new ArgumentException($"final sample quality must be ≥ 0 samples (got {FinalSampleQuality})");
         if (FinalSampleQuality > 0) ConfigLimits.CheckSampleCount(FinalSampleQuality);
         if (KeepCheckpoints < 1) throw new ArgumentException($"keep-checkpoints must be ≥ 1 (got {KeepCheckpoints})");

@@ -61,6 +61,10 @@ public sealed class Trainer : IDisposable
     /// set by <see cref="TrainingRun"/> before each step, 0 without a budget.</summary>
     public double DecayFloor { get; set; }
 
+    /// <summary>Training progress in [0, 1] before the next step: the learning-rate decay's, by steps or by the budget,
+    /// whichever is further on. The model's weighting follows it (<see cref="VariationalDiffusionModel.TrainingProgress"/>).</summary>
+    public double Progress => Math.Max(LearningRateSchedule.StepProgress(Config, Step), Math.Clamp(DecayFloor, 0, 1));
+
     /// <summary>Consecutive steps skipped for a non-finite loss or gradient.</summary>
     public int NonFiniteInARow { get; private set; }
 
@@ -78,6 +82,7 @@ public sealed class Trainer : IDisposable
         using var scope = NewDisposeScope();
         Model.train();
         double lr = LearningRateSchedule.At(Config, Step, DecayFloor);
+        Model.TrainingProgress = Progress;
         foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
         optimizer.zero_grad();
 
@@ -156,6 +161,7 @@ public sealed class Trainer : IDisposable
             throw new ArgumentException($"rank {Group.Rank} of {Group.Size} trains on {shard.Count} rows of each batch of {shard.Total}, got {x.shape[0]}");
         Model.train();
         double lr = LearningRateSchedule.At(Config, Step, DecayFloor);
+        Model.TrainingProgress = Progress;
         foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
         optimizer.zero_grad();
 

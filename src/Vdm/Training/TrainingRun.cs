@@ -166,6 +166,8 @@ public sealed class TrainingRun : IDisposable
             if (data.Vocab != config.Diffusion.Vocab)
                 throw new ArgumentException($"dataset '{data.Name}' has {data.Vocab} levels per dimension, the config {config.Diffusion.Vocab}");
         }
+        if (config.SampleGuidance > 0 && config.Model.NumClasses == 0)
+            throw new ArgumentException($"sample guidance {config.SampleGuidance} needs a class-conditional model (--class-conditional)");
         if (config.Model.NumClasses > 0 && (train.Labels is null || train.NumClasses != config.Model.NumClasses))
             throw new ArgumentException($"a class-conditional model with {config.Model.NumClasses} classes needs a dataset with as many labels ('{train.Name}' has {train.NumClasses})");
         if (config.Train.BatchSize > train.Count)
@@ -208,6 +210,7 @@ public sealed class TrainingRun : IDisposable
             double seconds = clock.Elapsed.TotalSeconds;
             double rate = (Step - startStep) * Config.Train.BatchSize / Math.Max(seconds, 1e-9);
             TimeSpan? eta = Step > startStep ? TimeSpan.FromSeconds(seconds / (Step - startStep) * (target - Step)) : null;
+            if (budget > 0 && eta is not null) eta = TimeSpan.FromSeconds(Math.Min(eta.Value.TotalSeconds, Math.Max(0, budget * 60 - seconds)));
             progress?.Report(new StepEvent(result, rate, clock.Elapsed, eta, total, Group.Size, Trainer.AllReduceSeconds - allReduceAtStart));
             if (Step % Config.LogEvery == 0 || result.Skipped) LogStep(result, rate);
 
@@ -366,7 +369,8 @@ public sealed class TrainingRun : IDisposable
             SampleQualityResult result;
             try
             {
-                using var samples = SampleQuality.Draw(Model, Config.Model.DataShape, count, SamplerKind.Ddim, Config.SampleSteps, Config.Train.Seed);
+                using var samples = SampleQuality.Draw(Model, Config.Model.DataShape, count, SamplerKind.Ddim, Config.SampleSteps, Config.Train.Seed,
+                    numClasses: Config.Model.NumClasses, guidance: Config.SampleGuidance);
                 result = SampleQuality.Score(classifier, samples, test, info.TestAccuracy);
             }
             finally
@@ -396,7 +400,7 @@ public sealed class TrainingRun : IDisposable
         try
         {
             using var scope = NewDisposeScope();
-            var options = new SamplerOptions { Steps = Config.SampleSteps, Seed = Config.Train.Seed, NumClasses = Config.Model.NumClasses };
+            var options = new SamplerOptions { Steps = Config.SampleSteps, Seed = Config.Train.Seed, NumClasses = Config.Model.NumClasses, GuidanceScale = Config.SampleGuidance };
             Tensor? labels = Config.Model.NumClasses > 0
                 ? arange(Config.SampleCount, ScalarType.Int64) % Config.Model.NumClasses
                 : null;

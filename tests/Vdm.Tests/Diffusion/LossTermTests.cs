@@ -159,6 +159,32 @@ public class LossTermTests
         Assert.True(sigmoid.MeanObjective().item<double>() < sigmoid.MeanBitsPerDim().item<double>());
     }
 
+    /// <summary>A bias that grows over training: at progress p the sigmoid weighting's bias is b + p × growth, and the
+    /// bound is the same whatever the progress.</summary>
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.5)]
+    [InlineData(1.0)]
+    public void TheWeightingBiasGrowsWithTrainingProgress(double progress)
+    {
+        using var scope = NewDisposeScope();
+        using var data = new Generator(2);
+        var x = randint(0, Vocab, [4, 6], ScalarType.Int64, generator: data);
+        var u = tensor(new[] { 0.1, 0.4, 0.6, 0.9 }, ScalarType.Float64);
+        const double bias = 1.0, growth = 6.0;
+        using var model = new VariationalDiffusionModel(new FixedLinearSchedule(-4.0, 5.0), new KPointOracle(zeros(1, 6)),
+            new DiffusionConfig { Vocab = Vocab, Weighting = Weighting.Sigmoid, WeightingBias = bias, WeightingBiasGrowth = growth }, ScalarType.Float64);
+        model.TrainingProgress = progress;
+        using var rng = new Generator(7);
+        using var terms = model.Loss(x, generator: rng, u: u);
+        for (int b = 0; b < 4; b++)
+        {
+            double gamma = -4.0 + 9.0 * u[b].item<double>();
+            double bound = terms.Diffusion[b].item<double>();
+            Assert.Equal(Sigmoid(bias + growth * progress + gamma) * bound, terms.DiffusionObjective[b].item<double>(), 12);
+        }
+    }
+
     [Fact]
     public void LossReconstructionTermUsesTheDecoderAtTimeZero()
     {

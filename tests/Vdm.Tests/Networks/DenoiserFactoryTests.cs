@@ -22,6 +22,9 @@ public class DenoiserFactoryTests
         { "negative classes", Good with { NumClasses = -1 }, "NumClasses" },
         { "inverted gamma range", Good with { GammaMin = 5, GammaMax = -13.3 }, "gamma max (-13.3) must exceed" },
         { "unknown kind", Good with { Network = (NetworkKind)42 }, "network kind" },
+        { "patch not dividing the image", Good with { PatchSize = 3 }, "PatchSize 3 does not divide the image size 8×8" },
+        { "patch 0", Good with { PatchSize = 0 }, "PatchSize must be in [1, 8]" },
+        { "patches on the VDM U-Net", Good with { Network = NetworkKind.VdmUNet, PatchSize = 2 }, "PatchSize applies to the multi-resolution U-Net only" },
     };
 
     [Theory]
@@ -43,5 +46,33 @@ public class DenoiserFactoryTests
     {
         using var net = DenoiserFactory.Create(NetworkFixtures.Config(kind, NetworkFixtures.ShapeFor(kind)));
         Assert.IsType(expected, net);
+    }
+
+    /// <summary>With patches of P×P the first convolution reads C·P² channels (z and its Fourier features folded) on an
+    /// (H/P)×(W/P) grid and the last writes C·P², unfolded back to [C, H, W]; the output is not the identity's once the
+    /// zero-initialised head is perturbed, and it stays the same for the same input (no stray randomness).</summary>
+    [Fact]
+    public void PatchesFoldPixelsIntoChannelsAndBack()
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var config = NetworkFixtures.Config(NetworkKind.MultiResUNet, [1, 8, 8]) with { PatchSize = 2, FourierFeatures = true, Dropout = 0 };
+        using var pixels = DenoiserFactory.Create(config with { PatchSize = 1 });
+        using var net = DenoiserFactory.Create(config);
+        var shapes = net.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
+        var pixelShapes = pixels.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
+        Assert.Equal(pixelShapes["conv_in.weight"][1] * 4, shapes["conv_in.weight"][1]);
+        Assert.Equal(4L, shapes["conv_out.weight"][0]);
+        Assert.Equal(1L, pixelShapes["conv_out.weight"][0]);
+
+        using (TorchSharp.torch.no_grad())
+            foreach (var (name, parameter) in net.named_parameters())
+                if (name.StartsWith("conv_out", StringComparison.Ordinal)) parameter.normal_(0, 0.1);
+        net.eval();
+        var z = TorchSharp.torch.randn(3, 1, 8, 8);
+        var gamma = TorchSharp.torch.tensor(new[] { -5f, 0f, 3f });
+        var out1 = net.forward(z, gamma, null);
+        Assert.Equal(new long[] { 3, 1, 8, 8 }, out1.shape);
+        Assert.True((out1 - z).abs().max().item<float>() > 1e-3, "the perturbed head should change the output");
+        Assert.Equal(0f, (net.forward(z, gamma, null) - out1).abs().max().item<float>());
     }
 }

@@ -140,6 +140,79 @@ public sealed class TrainingRunTests : IDisposable
         Assert.Contains("different model", ex.Message);
     }
 
+    /// <summary>A run whose wall-clock budget ends before its step count decays the learning rate to the minimum by
+    /// the budget's end: the cosine follows the clock (here a fake one, a tenth of a minute per step), and a resumed
+    /// run decays the rest of the way within its own budget.</summary>
+    [Fact]
+    public void TheLearningRateDecaysOverTheBudgetWhenItEndsBeforeTheSteps()
+    {
+        var config = Config(1000) with { Train = Config(1000).Train with { Minutes = 1, WarmupSteps = 2, LearningRate = 2e-3, MinLearningRate = 1e-5 } };
+        var dir = Path.Combine(root, "budget");
+        var rates = new List<double>();
+        var progress = new SyncProgress(e => { if (e is StepEvent s) rates.Add(s.Result.LearningRate); });
+        long stepsBefore;
+        using (var run = TrainingRun.Create(dir, config, train, test))
+        {
+            run.ElapsedMinutes = () => 0.1 * run.Step;
+            var summary = run.Run(progress);
+            Assert.Equal(10, summary.Step); // the budget, not the 1000 steps, ended it
+            stepsBefore = run.Step;
+        }
+        Assert.Equal(10, rates.Count);
+        for (int step = 2; step < 10; step++)
+        {
+            // Cosine at progress 0.1 · step, the clock's share of the budget; by steps alone it would be ≤ 0.008.
+            double expected = 1e-5 + 0.5 * (2e-3 - 1e-5) * (1 + Math.Cos(Math.PI * 0.1 * step));
+            Assert.Equal(expected, rates[step], 12);
+        }
+        Assert.True(rates[9] < 0.03 * 2e-3, $"the last step's rate {rates[9]:g3} should be near the minimum");
+
+        // Resumed with a new budget: from step progress (10 − 2)/998 the rest of the way to 1 in that budget.
+        rates.Clear();
+        using (var run = TrainingRun.Resume(dir, train, test, config.Train with { Minutes = 2 }))
+        {
+            long start = run.Step;
+            run.ElapsedMinutes = () => 0.5 * (run.Step - start);
+            run.Run(progress);
+        }
+        double startProgress = 8.0 / 998;
+        Assert.Equal(4, rates.Count);
+        for (int i = 0; i < 4; i++)
+        {
+            double p = startProgress + (1 - startProgress) * (0.5 * i / 2);
+            Assert.Equal(1e-5 + 0.5 * (2e-3 - 1e-5) * (1 + Math.Cos(Math.PI * p)), rates[i], 12);
+        }
+        Assert.Equal(stepsBefore + 4, new RunFolder(dir).Checkpoints().Select(Checkpoint.StepOf).Max());
+    }
+
+    /// <summary>The trainer hands the model the same progress the learning rate follows, by steps or by the budget.</summary>
+    [Fact]
+    public void TheModelSeesTheTrainingProgressOfEachStep()
+    {
+        var config = Config(12) with { Train = Config(12).Train with { WarmupSteps = 2 } };
+        using var run = TrainingRun.Create(Path.Combine(root, "progress"), config, train, test);
+        var seen = new List<double>();
+        run.Trainer.AfterUpdateHook = t => seen.Add(t.Model.TrainingProgress);
+        run.Run(stopAtStep: 7);
+        Assert.Equal(Enumerable.Range(0, 7).Select(s => Math.Max(0, (s - 2) / 10.0)), seen, (a, b) => Math.Abs(a - b) < 1e-12);
+        run.Trainer.DecayFloor = 0.9;
+        Assert.Equal(0.9, run.Trainer.Progress, 12);
+    }
+
+    [Fact]
+    public void BudgetProgressIsTheClocksShareOfTheWayFromTheStartToTheEnd()
+    {
+        Assert.Equal(0.5, LearningRateSchedule.BudgetProgress(0, 6, 12), 12);
+        Assert.Equal(0.4 + 0.6 * 0.25, LearningRateSchedule.BudgetProgress(0.4, 3, 12), 12);
+        Assert.Equal(1, LearningRateSchedule.BudgetProgress(0.4, 30, 12), 12);
+        Assert.Equal(0, LearningRateSchedule.BudgetProgress(0.4, 3, 0), 12); // no budget, no floor
+        var config = new TrainConfig { Steps = 1000, WarmupSteps = 100, LearningRate = 1e-3, MinLearningRate = 1e-5 };
+        Assert.Equal(1e-5 + 0.5 * (1e-3 - 1e-5), LearningRateSchedule.At(config, 200, decayFloor: 0.5), 12);
+        Assert.Equal(1e-5, LearningRateSchedule.At(config, 200, decayFloor: 1), 12);
+        Assert.Equal(LearningRateSchedule.At(config, 900), LearningRateSchedule.At(config, 900, decayFloor: 0.1), 12); // the steps are further on
+        Assert.Equal(1e-3 * 50 / 100, LearningRateSchedule.At(config, 49, decayFloor: 0.9), 12); // warm-up first
+    }
+
     public void Dispose()
     {
         train.Dispose();
