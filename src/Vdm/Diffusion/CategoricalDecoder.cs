@@ -34,24 +34,21 @@ public static class CategoricalDecoder
         var g = VarianceTerms.PerExample(gamma0, z0.dim());
         var rescaled = z0 / VarianceTerms.Alpha(g);
         var precision = (-g).exp();
-        var logitOfX = -0.5 * precision * (rescaled - ForwardProcess.Encode(x, vocab, z0.dtype)).square();
         int half = WindowHalfWidth(gamma0, vocab);
-        Tensor logits;
         if (2 * half + 1 >= vocab)
         {
-            logits = Logits(z0, gamma0, vocab);
+            var logp = Logits(z0, gamma0, vocab).log_softmax(-1);
+            return logp.gather(-1, x.to(ScalarType.Int64).unsqueeze(-1)).squeeze(-1).MoveToOuterDisposeScope();
         }
-        else
-        {
-            // Window [c − h, c + h] around the nearest level c, moved inside [0, V − 1] at the edges (it then still holds
-            // every level within h of c). Level v is encoded as (v + ½)·2/V − 1 (ForwardProcess.Encode).
-            Tensor first;
-            using (no_grad())
-                first = (((rescaled + 1) * (vocab / 2.0) - 0.5).round().clamp(half, vocab - 1 - half) - half).to(ScalarType.Int64);
-            var index = first.unsqueeze(-1) + arange(2 * half + 1, dtype: ScalarType.Int64, device: z0.device);
-            var levels = ForwardProcess.Encode(index, vocab, z0.dtype);
-            logits = -0.5 * precision.unsqueeze(-1) * (rescaled.unsqueeze(-1) - levels).square();
-        }
+        var logitOfX = -0.5 * precision * (rescaled - ForwardProcess.Encode(x, vocab, z0.dtype)).square();
+        // Window [c − h, c + h] around the nearest level c, moved inside [0, V − 1] at the edges (it then still holds
+        // every level within h of c). Level v is encoded as (v + ½)·2/V − 1 (ForwardProcess.Encode).
+        Tensor first;
+        using (no_grad())
+            first = (((rescaled + 1) * (vocab / 2.0) - 0.5).round().clamp(half, vocab - 1 - half) - half).to(ScalarType.Int64);
+        var index = first.unsqueeze(-1) + arange(2 * half + 1, dtype: ScalarType.Int64, device: z0.device);
+        var levels = ForwardProcess.Encode(index, vocab, z0.dtype);
+        var logits = -0.5 * precision.unsqueeze(-1) * (rescaled.unsqueeze(-1) - levels).square();
         return (logitOfX - logits.logsumexp(-1)).MoveToOuterDisposeScope();
     }
 
@@ -64,6 +61,8 @@ public static class CategoricalDecoder
     /// </summary>
     public static int WindowHalfWidth(Tensor gamma0, int vocab)
     {
+        // A tensor on the meta device has a shape but no values: the sum over all levels then, which needs none.
+        if (gamma0.device_type == TorchSharp.DeviceType.META) return vocab;
         double largest;
         using (no_grad()) largest = gamma0.detach().max().to(ScalarType.Float64).cpu().item<double>();
         double step = 2.0 / vocab, a = 0.5 * Math.Exp(-largest) * step * step;
