@@ -14,13 +14,20 @@ public static class CategoricalDecoder
     public static Tensor Logits(Tensor z0, Tensor gamma0, int vocab)
     {
         using var scope = NewDisposeScope();
-        var g = VarianceTerms.PerExample(gamma0, z0.dim());
-        var rescaled = (z0 / VarianceTerms.Alpha(g)).unsqueeze(-1);
+        var (rescaled, precision) = Rescale(z0, gamma0);
         var levels = ForwardProcess.Encode(arange(vocab, device: z0.device), vocab, z0.dtype);
-        // σ²/α² = exp(γ): the variance of z_0/α_0 around f.
-        var precision = (-g).exp().unsqueeze(-1);
-        return (-0.5 * precision * (rescaled - levels).square()).MoveToOuterDisposeScope();
+        return LevelLogits(rescaled.unsqueeze(-1), precision.unsqueeze(-1), levels).MoveToOuterDisposeScope();
     }
+
+    /// <summary>z_0/α_0 and the precision of its Gaussian around f: σ²/α² = exp(γ_0), so the precision is exp(−γ_0).</summary>
+    private static (Tensor Rescaled, Tensor Precision) Rescale(Tensor z0, Tensor gamma0)
+    {
+        var g = VarianceTerms.PerExample(gamma0, z0.dim());
+        return (z0 / VarianceTerms.Alpha(g), (-g).exp());
+    }
+
+    /// <summary>−½ precision (z_0/α_0 − f)², the unnormalised log-density of the level encoded as f.</summary>
+    private static Tensor LevelLogits(Tensor rescaled, Tensor precision, Tensor levels) => -0.5 * precision * (rescaled - levels).square();
 
     /// <summary>
     /// log p(x | z_0) per dimension, shaped like x: the logit of x minus the log-sum-exp of all V logits, where the sum
@@ -31,24 +38,21 @@ public static class CategoricalDecoder
     public static Tensor LogProb(Tensor x, Tensor z0, Tensor gamma0, int vocab)
     {
         using var scope = NewDisposeScope();
-        var g = VarianceTerms.PerExample(gamma0, z0.dim());
-        var rescaled = z0 / VarianceTerms.Alpha(g);
-        var precision = (-g).exp();
         int half = WindowHalfWidth(gamma0, vocab);
         if (2 * half + 1 >= vocab)
         {
             var logp = Logits(z0, gamma0, vocab).log_softmax(-1);
             return logp.gather(-1, x.to(ScalarType.Int64).unsqueeze(-1)).squeeze(-1).MoveToOuterDisposeScope();
         }
-        var logitOfX = -0.5 * precision * (rescaled - ForwardProcess.Encode(x, vocab, z0.dtype)).square();
+        var (rescaled, precision) = Rescale(z0, gamma0);
+        var logitOfX = LevelLogits(rescaled, precision, ForwardProcess.Encode(x, vocab, z0.dtype));
         // Window [c − h, c + h] around the nearest level c, moved inside [0, V − 1] at the edges (it then still holds
         // every level within h of c). Level v is encoded as (v + ½)·2/V − 1 (ForwardProcess.Encode).
         Tensor first;
         using (no_grad())
             first = (((rescaled + 1) * (vocab / 2.0) - 0.5).round().clamp(half, vocab - 1 - half) - half).to(ScalarType.Int64);
         var index = first.unsqueeze(-1) + arange(2 * half + 1, dtype: ScalarType.Int64, device: z0.device);
-        var levels = ForwardProcess.Encode(index, vocab, z0.dtype);
-        var logits = -0.5 * precision.unsqueeze(-1) * (rescaled.unsqueeze(-1) - levels).square();
+        var logits = LevelLogits(rescaled.unsqueeze(-1), precision.unsqueeze(-1), ForwardProcess.Encode(index, vocab, z0.dtype));
         return (logitOfX - logits.logsumexp(-1)).MoveToOuterDisposeScope();
     }
 

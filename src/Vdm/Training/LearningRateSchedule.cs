@@ -15,9 +15,14 @@ public static class LearningRateSchedule
         if (config.WarmupSteps > 0 && step < config.WarmupSteps)
             return config.LearningRate * (step + 1) / config.WarmupSteps;
         if (!config.CosineDecay) return config.LearningRate;
-        double progress = Math.Max(StepProgress(config, step), Math.Clamp(decayFloor, 0, 1));
+        double progress = Progress(config, step, decayFloor);
         return config.MinLearningRate + 0.5 * (config.LearningRate - config.MinLearningRate) * (1 + Math.Cos(Math.PI * progress));
     }
+
+    /// <summary>The decay's progress at <paramref name="step"/>: by the step count or by the budget
+    /// (<paramref name="decayFloor"/>), whichever is further on.</summary>
+    public static double Progress(TrainConfig config, long step, double decayFloor) =>
+        Math.Max(StepProgress(config, step), Math.Clamp(decayFloor, 0, 1));
 
     /// <summary>The decay's progress at <paramref name="step"/> by the step count alone: 0 at the end of warm-up, 1 at the last step.</summary>
     public static double StepProgress(TrainConfig config, long step) =>

@@ -63,7 +63,7 @@ public sealed class Trainer : IDisposable
 
     /// <summary>Training progress in [0, 1] before the next step: the learning-rate decay's, by steps or by the budget,
     /// whichever is further on. The model's weighting follows it (<see cref="VariationalDiffusionModel.TrainingProgress"/>).</summary>
-    public double Progress => Math.Max(LearningRateSchedule.StepProgress(Config, Step), Math.Clamp(DecayFloor, 0, 1));
+    public double Progress => LearningRateSchedule.Progress(Config, Step, DecayFloor);
 
     /// <summary>Consecutive steps skipped for a non-finite loss or gradient.</summary>
     public int NonFiniteInARow { get; private set; }
@@ -81,10 +81,7 @@ public sealed class Trainer : IDisposable
         if (Group.Size > 1) return TrainShardStep(x, labels);
         using var scope = NewDisposeScope();
         Model.train();
-        double lr = LearningRateSchedule.At(Config, Step, DecayFloor);
-        Model.TrainingProgress = Progress;
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-        optimizer.zero_grad();
+        double lr = StartStep();
 
         var (terms, loss) = ForwardBackward(x, labels);
         using (terms)
@@ -93,6 +90,17 @@ public sealed class Trainer : IDisposable
             double lossValue = loss.item<float>();
             return Update(summary with { Objective = lossValue }, lr);
         }
+    }
+
+    /// <summary>What every step does first, in one process or in a group: the learning rate and the model's training
+    /// progress for this step, and cleared gradients. Returns the learning rate.</summary>
+    private double StartStep()
+    {
+        double lr = LearningRateSchedule.At(Config, Step, DecayFloor);
+        Model.TrainingProgress = Progress;
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+        optimizer.zero_grad();
+        return lr;
     }
 
     /// <summary>
@@ -160,10 +168,7 @@ public sealed class Trainer : IDisposable
         if (x.shape[0] != shard.Count)
             throw new ArgumentException($"rank {Group.Rank} of {Group.Size} trains on {shard.Count} rows of each batch of {shard.Total}, got {x.shape[0]}");
         Model.train();
-        double lr = LearningRateSchedule.At(Config, Step, DecayFloor);
-        Model.TrainingProgress = Progress;
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-        optimizer.zero_grad();
+        double lr = StartStep();
 
         long batch = shard.Total;
         var device = Model.Device;
