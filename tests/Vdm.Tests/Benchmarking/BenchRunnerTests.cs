@@ -26,7 +26,9 @@ public class BenchRunnerTests
         Assert.Equal(0, vdm.Diffusion.TimeSteps);
         Assert.Equal(ScheduleKind.LearnedScalar, vdm.Schedule.Kind);
 
-        Assert.Equal(Presets.Get("mnist").ToJson(), BenchConfigs.Get("bench-default").ToJson());
+        var mnist = Presets.Get("mnist");
+        Assert.Equal((mnist with { Train = mnist.Train with { BatchSize = 64 } }).ToJson(), BenchConfigs.Get("bench-default").ToJson());
+        Assert.Equal(64, BenchConfigs.Get("bench-monotone").Train.BatchSize);
 
         var cifar = BenchConfigs.Get("bench-cifar");
         Assert.Equal(new long[] { 3, 32, 32 }, cifar.Model.DataShape);
