@@ -11,7 +11,7 @@ public static class Presets
     /// <summary>The CPU default for 28×28 grey images: multi-resolution U-Net 28→14→7 (32/64/64 channels, attention at 7×7),
     /// learned scalar schedule, continuous time; 12 minutes of training in batches of 16 (at most 20,000 steps: as many
     /// images as the earlier 5,000 of 64), the learning rate's cosine laid over the 12 minutes. Images per second hardly
-    /// depend on the batch on a CPU, so a smaller batch buys more steps: in the same 12 minutes, 1,565 steps of 16 gave
+    /// depended on the batch on our development CPU, so a smaller batch buys more steps: in the same 12 minutes, 1,565 steps of 16 gave
     /// 1.34 test bits/dim, 875 of 32 gave 1.43 and 421 of 64 gave 1.72 (docs/main-job.md). Training weights the diffusion
     /// term by sigmoid(b − λ) (Kingma and Gao, 2023) with b growing from 4 to 16 over the run: first the noise levels that
     /// decide a digit's shape, at the end nearly the bound itself. At equal time this gave a better bound than training on
