@@ -115,13 +115,14 @@ public static class EvalAction
         using (classifier)
         {
             int steps = args.QualitySteps ?? loaded.Config.SampleSteps;
+            var sampler = args.QualitySampler ?? loaded.Config.Sampler;
             int classes = loaded.Config.Model.NumClasses;
             double guidance = args.QualityGuidance ?? loaded.Config.SampleGuidance;
             if (guidance > 0 && classes == 0) throw new UsageException($"--guidance {guidance} needs a class-conditional model; {args.Source} is unconditional");
-            log?.WriteLine($"drawing {args.QualitySamples} samples (DDIM, {steps} steps, seed {args.Seed}" +
+            log?.WriteLine($"drawing {args.QualitySamples} samples ({Sampler.Name(sampler)}, {steps} steps, seed {args.Seed}" +
                 (classes > 0 ? $", classes in turn, guidance {guidance})" : ")"));
             var progress = PlainProgress(context.Out, args.QualitySamples);
-            using var samples = SampleQuality.Draw(loaded.Model, loaded.Config.Model.DataShape, args.QualitySamples, SamplerKind.Ddim, steps, args.Seed,
+            using var samples = SampleQuality.Draw(loaded.Model, loaded.Config.Model.DataShape, args.QualitySamples, sampler, steps, args.Seed,
                 progress: log is null ? null : done => progress.Report(done), numClasses: classes, guidance: guidance);
             return SampleQuality.Score(classifier, samples, test, info.TestAccuracy);
         }
@@ -154,6 +155,12 @@ public static class EvalAction
         return result!;
     }
 
+    /// <summary>For a class-conditional model, the bound on its class mixture p(x) (<see cref="ClassMixture"/>).</summary>
+    private static double? MixtureBound(EvalResult r, LoadedModel loaded) =>
+        loaded.Config.Model.NumClasses > 0
+            ? ClassMixture.BitsPerDim(r.BitsPerDim, loaded.Config.Model.NumClasses, loaded.Config.Model.DataShape.Aggregate(1L, (a, b) => a * b))
+            : null;
+
     private static void PrintTable(TextWriter output, EvalResult r, LoadedModel loaded, Dataset test, EvalArgs args, string? perTimePath, SampleQualityResult? quality, DiffusionVariance? variance)
     {
         var time = r.TimeSteps is int steps ? $"discrete time, T = {steps}" : "continuous time";
@@ -163,6 +170,8 @@ public static class EvalAction
         output.WriteLine($"  prior      {Format.Bpd(r.Prior)} bits/dim");
         output.WriteLine($"  diffusion  {Format.Bpd(r.Diffusion)} bits/dim");
         output.WriteLine($"  total      {Format.Bpd(r.BitsPerDim)} ± {Format.Bpd(r.StdErr)} bits/dim (± one standard error over examples)");
+        if (MixtureBound(r, loaded) is { } mixture)
+            output.WriteLine($"  class-conditional: the total bounds −log p(x | y); the mixture of the {loaded.Config.Model.NumClasses} classes, p(x), is at most {Format.Bpd(mixture)} bits/dim");
         if (perTimePath is not null) output.WriteLine($"diffusion integrand against t: {perTimePath}");
         if (variance is not null)
             output.WriteLine($"diffusion estimate over examples: mean {Format.Bpd(variance.Mean)}, variance {variance.Variance:G4}, std {variance.StdDev:G4} bits/dim " +
@@ -197,6 +206,8 @@ public static class EvalAction
             ["prior"] = Number(r.Prior),
             ["diffusion"] = Number(r.Diffusion),
         };
+        if (MixtureBound(r, loaded) is { } mixture)
+            json["classMixture"] = new JsonObject { ["classes"] = loaded.Config.Model.NumClasses, ["bitsPerDim"] = Number(mixture) };
         if (perTimePath is not null) json["perTime"] = perTimePath;
         if (variance is not null)
         {
@@ -214,6 +225,8 @@ public static class EvalAction
             {
                 ["metric"] = SampleQualityResult.MetricName,
                 ["samples"] = quality.Count,
+                ["sampler"] = Sampler.Name(args.QualitySampler ?? loaded.Config.Sampler),
+                ["sampleSteps"] = args.QualitySteps ?? loaded.Config.SampleSteps,
                 ["classifierAccuracy"] = quality.ClassifierAccuracy,
                 ["referenceImages"] = quality.ReferenceImages,
                 ["sampled"] = Figures(quality.Samples),

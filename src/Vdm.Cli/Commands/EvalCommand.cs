@@ -21,6 +21,7 @@ public sealed record EvalArgs
     public bool SampleQuality { get; init; }
     public int QualitySamples { get; init; } = 1000;
     public int? QualitySteps { get; init; }
+    public Vdm.Sampling.SamplerKind? QualitySampler { get; init; }
     public double? QualityGuidance { get; init; }
     public TorchSharp.torch.Device? Device { get; init; }
     public bool Variance { get; init; }
@@ -45,13 +46,14 @@ public static class EvalCommand
         var sampleQuality = Opt.Flag("--sample-quality", "Also draw samples and score them with the dataset's classifier (Fréchet distance of its features, confidence, class entropy)");
         var samples = Opt.Int("--samples", "Samples for --sample-quality (default 1000; at most half the test split)", min: 2);
         var variance = Opt.Flag("--variance", "Also report the mean and variance over examples of the diffusion-loss estimate (one random t per example and time sample), in bits/dim");
-        var qualitySteps = Opt.Int("--sample-steps", "DDIM steps for --sample-quality (default: the run's sample steps)", min: 1);
+        var qualitySteps = Opt.Int("--sample-steps", "Sampler steps for --sample-quality (default: the run's sample steps)", min: 1);
+        var qualitySampler = Opt.Choice("--sampler", "Sampler for --sample-quality: ddim or ancestral (default: the run's sampler)", SampleCommand.SamplerWords);
         var guidance = Opt.Double("--guidance", "Classifier-free guidance weight w for --sample-quality (class-conditional models; default: the run's sample guidance)", 0, helpName: "W");
 
         var command = new Command("eval", "Evaluate the variational bound (bits/dim) on the test split");
         command.Add(source);
         var device = DeviceOption.Create();
-        foreach (var option in new Option[] { examples, timeSamples, timeSteps, batchSize, seed, json, perTime, online, dataDir, sampleQuality, samples, qualitySteps, guidance, variance, shard, device })
+        foreach (var option in new Option[] { examples, timeSamples, timeSteps, batchSize, seed, json, perTime, online, dataDir, sampleQuality, samples, qualitySteps, qualitySampler, guidance, variance, shard, device })
             command.Add(option);
         CommandTree.SetHandler(command, context, parsed => EvalAction.Run(context, new EvalArgs
         {
@@ -70,6 +72,7 @@ public static class EvalCommand
             SampleQuality = parsed.GetValue(sampleQuality),
             QualitySamples = parsed.GetValue(samples) ?? 1000,
             QualitySteps = parsed.GetValue(qualitySteps),
+            QualitySampler = parsed.GetValue(qualitySampler),
             QualityGuidance = parsed.GetValue(guidance),
             Variance = parsed.GetValue(variance),
         }));

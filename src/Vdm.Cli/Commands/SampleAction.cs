@@ -45,6 +45,7 @@ public static class SampleAction
             throw new UsageException($"--out-dir needs image data; the model in {loaded.Path} draws vectors of shape [{string.Join(", ", shape)}]");
 
         var kind = args.Sampler;
+        double guidance = args.Guidance ?? config.SampleGuidance; // the run's own guidance unless told otherwise
         int steps = args.Steps ?? DefaultSteps(config, kind);
         var output = Path.GetFullPath(args.Out ?? DefaultOutput(loaded, kind, args.Seed));
         var trajectoryPath = args.Trajectory ? Path.ChangeExtension(output, null) + "-trajectory.png" : null;
@@ -53,7 +54,7 @@ public static class SampleAction
         {
             Steps = steps,
             Seed = args.Seed,
-            GuidanceScale = args.Guidance ?? 0,
+            GuidanceScale = guidance,
             SampleDecoder = args.SampleDecoder,
             NumClasses = classes,
         };
@@ -67,7 +68,7 @@ public static class SampleAction
         var trajectory = args.Trajectory ? new TrajectoryRecorder(steps, Math.Min(args.Count, TrajectoryRows), config.Diffusion.Vocab, frames: 10) : null;
 
         context.Out.WriteLine($"sampling {args.Count} with {Sampler.Name(kind)} ({steps} steps, seed {args.Seed}" +
-                              (args.Class is { } cls ? $", class {cls}" : "") + (args.Guidance is > 0 ? $", guidance {args.Guidance}" : "") +
+                              (args.Class is { } cls ? $", class {cls}" : "") + (guidance > 0 ? $", guidance {guidance}" : "") +
                               $") from {loaded.Path} (step {loaded.Step}, {(args.Online ? "online" : "EMA")} weights)");
         var clock = Stopwatch.StartNew();
         var samples = Sampler.Draw(loaded.Model, shape, (int)range.Count, kind, options, labels, trajectory is null ? null : trajectory.Observe);
@@ -83,7 +84,7 @@ public static class SampleAction
             Directory.CreateDirectory(Path.GetDirectoryName(output)!);
             var file = part.FileFor(output);
             ShardSamples.Save(file, samples, part, args.Count, args.Columns ?? (int)Math.Ceiling(Math.Sqrt(args.Count)), config.Diffusion.Vocab,
-                $"{Path.GetFullPath(loaded.Path)}|{(args.Online ? "online" : "ema")}|{Sampler.Name(kind)}|{steps} steps|seed {args.Seed}|class {args.Class}|guidance {args.Guidance}|decoder {args.SampleDecoder}|out {output}");
+                $"{Path.GetFullPath(loaded.Path)}|{(args.Online ? "online" : "ema")}|{Sampler.Name(kind)}|{steps} steps|seed {args.Seed}|class {args.Class}|guidance {guidance}|decoder {args.SampleDecoder}|out {output}");
             context.Out.WriteLine($"wrote shard {part} (samples {range.Start}..{range.End - 1} of {args.Count}) to {file} ({clock.Elapsed.TotalSeconds:0.0} s); combine the shards with: vdm merge --out {output} {Path.ChangeExtension(output, null)}.shard-*-of-{part.Count}.json");
             return ExitCodes.Success;
         }

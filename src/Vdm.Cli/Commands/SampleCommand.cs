@@ -27,7 +27,7 @@ public sealed record SampleArgs
 /// <summary><c>vdm sample RUN|CHECKPOINT</c>: draw samples from a trained model and write them as a PNG grid.</summary>
 public static class SampleCommand
 {
-    private static readonly IReadOnlyDictionary<string, SamplerKind> SamplerWords =
+    internal static readonly IReadOnlyDictionary<string, SamplerKind> SamplerWords =
         Enum.GetValues<SamplerKind>().ToDictionary(Sampler.Name);
 
     public static Command Create(CliContext context)
@@ -38,7 +38,7 @@ public static class SampleCommand
         var steps = Opt.Int("--steps", "Reverse steps (default: T of a discrete-time model, else 1000 ancestral / 100 DDIM)", min: 1);
         var seed = Opt.Long("--seed", "Random seed (sample i depends on (seed, i) only); default 0");
         var cls = Opt.Int("--class", "Class label for every sample (class-conditional models; default: cycle through the classes)", min: 0, helpName: "K");
-        var guidance = Opt.Double("--guidance", "Classifier-free guidance weight w (class-conditional models)", 0, helpName: "W");
+        var guidance = Opt.Double("--guidance", "Classifier-free guidance weight w (class-conditional models; default: the run's sample guidance)", 0, helpName: "W");
         var online = Opt.Flag("--online", "Use the online weights instead of the EMA");
         var output = Opt.Text("--out", "Output PNG (default: <run>/samples/sample-<step>-<sampler>-<seed>.png)", "FILE.png");
         var trajectory = Opt.Flag("--trajectory", "Also write the reverse trajectory (z_t at evenly spaced steps) next to --out");

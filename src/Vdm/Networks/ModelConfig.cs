@@ -34,7 +34,9 @@ public sealed record ModelConfig
     public Prediction Prediction { get; init; } = Prediction.Eps;
 
     /// <summary>Number of classes for class conditioning; 0 for an unconditional model.
-    /// Class index <c>NumClasses</c> is the null class (classifier-free guidance).</summary>
+    /// Class index <c>NumClasses</c> is the null class (classifier-free guidance). Before training fits the config to
+    /// the data (<see cref="Training.TrainingPlan.FitToData"/>) any positive number asks for a class-conditional model,
+    /// and the data's own count of classes replaces it (unlabelled data gets an unconditional model).</summary>
     public int NumClasses { get; init; }
 
     /// <summary>γ range used to normalise γ_t before the time embedding (not the schedule's learned endpoints).</summary>

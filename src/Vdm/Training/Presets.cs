@@ -1,6 +1,7 @@
 using Vdm.Data;
 using Vdm.Diffusion;
 using Vdm.Networks;
+using Vdm.Sampling;
 using Vdm.Schedules;
 
 namespace Vdm.Training;
@@ -37,18 +38,30 @@ public static class Presets
         EvalExamples = 1000,
         SampleEvery = 0,
         SampleCount = 64,
+        Sampler = SamplerKind.Ancestral,
         SampleSteps = 100,
         CheckpointEvery = 100,
     };
+
+    /// <summary>The labelled 28×28 datasets train a class-conditional model (the labels dropped to the null class one
+    /// time in ten, so the same network is also the unconditional model) and draw their grids with classifier-free
+    /// guidance w = 4. After 12 minutes on our development CPU the classifier's confidence on 200 samples (ancestral, 100
+    /// steps) was 0.82 for the unconditional model, 0.88 for the conditional one at w = 2 and 0.90 at w = 4
+    /// (docs/main-job.md, "Class-conditional by default").</summary>
+    private static RunConfig Labelled(string dataset)
+    {
+        var config = Mnist(dataset);
+        return config with { Model = config.Model with { NumClasses = 10 }, SampleGuidance = 4 };
+    }
 
     /// <summary>Long runs whose bits/dim are compared with published likelihoods train on the bound itself.</summary>
     private static readonly DiffusionConfig Bound = new() { Vocab = 256, Weighting = Weighting.Vlb };
 
     private static readonly Dictionary<string, Func<RunConfig>> All = new(StringComparer.Ordinal)
     {
-        ["mnist"] = () => Mnist("mnist"),
-        ["fashion-mnist"] = () => Mnist("fashion-mnist"),
-        ["emnist"] = () => Mnist("emnist-balanced"),
+        ["mnist"] = () => Labelled("mnist"),
+        ["fashion-mnist"] = () => Labelled("fashion-mnist"),
+        ["emnist"] = () => Labelled("emnist-balanced"),
         ["cifar10"] = () => Mnist("cifar10") with
         {
             Model = Mnist("cifar10").Model with { DataShape = [3, 32, 32], Channels = 64, Dropout = 0.1 },

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Vdm.Data;
 using Vdm.Diffusion;
 using Vdm.Networks;
+using Vdm.Sampling;
 using Vdm.Schedules;
 
 namespace Vdm.Training;
@@ -37,9 +38,14 @@ public sealed record RunConfig
     /// <summary>Write a sample grid every this many steps (0 = never).</summary>
     public int SampleEvery { get; init; } = 1000;
 
-    /// <summary>Samples in each periodic grid, and the sampler steps used for them (DDIM).</summary>
+    /// <summary>Samples in each periodic grid.</summary>
     public int SampleCount { get; init; } = 64;
 
+    /// <summary>The sampler of the run's sample grids and final sample-quality samples, and the default of
+    /// <c>vdm eval --sample-quality</c>: DDIM (deterministic) or ancestral (the model's own reverse process).</summary>
+    public SamplerKind Sampler { get; init; } = SamplerKind.Ddim;
+
+    /// <summary>Reverse steps of <see cref="Sampler"/> for those samples.</summary>
     public int SampleSteps { get; init; } = 100;
 
     /// <summary>Classifier-free guidance weight w of the run's sample grids and final sample-quality samples (0 = none):

@@ -28,7 +28,8 @@ public sealed record TrainingRequest
 
     public bool Resume { get; init; }
 
-    /// <summary>Condition on the data's class labels.</summary>
+    /// <summary>Condition on the data's class labels, whatever the config says (a config with
+    /// <see cref="Networks.ModelConfig.NumClasses"/> &gt; 0, as the MNIST presets have, asks for it too).</summary>
     public bool ClassConditional { get; init; }
 }
 
@@ -160,11 +161,15 @@ public sealed class TrainingPlan
         if (config.Model.Network != NetworkKind.Mlp && shape.Length != 3)
             throw new ArgumentException($"the {config.Model.Network} network needs images; {config.Dataset} has examples of shape [{string.Join(", ", shape)}] (set model.network to mlp: --network mlp, or use --preset {PresetFor(config.Dataset) ?? "swirl"})");
         int classes = 0;
-        if (Request.ClassConditional)
+        bool labelled = train.Labels is not null && train.NumClasses >= 2;
+        if (Request.ClassConditional && !labelled)
+            throw new ArgumentException($"--class-conditional needs labelled data; {config.Dataset} has no class labels");
+        if (Request.ClassConditional || config.Model.NumClasses > 0)
         {
-            if (train.Labels is null || train.NumClasses < 2)
-                throw new ArgumentException($"--class-conditional needs labelled data; {config.Dataset} has no class labels");
-            classes = train.NumClasses;
+            // A config's wish for classes (the MNIST presets) is met on labelled data, with the data's own count of
+            // classes; on unlabelled data (an image folder without labels) the model is unconditional and unguided.
+            if (labelled) classes = train.NumClasses;
+            else config = config with { SampleGuidance = 0 };
         }
         config = config with
         {

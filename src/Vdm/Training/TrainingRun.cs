@@ -348,7 +348,7 @@ public sealed class TrainingRun : IDisposable
     }
 
     /// <summary>
-    /// <see cref="RunConfig.FinalSampleQuality"/> EMA samples (DDIM, the config's sample steps, the run's seed) scored
+    /// <see cref="RunConfig.FinalSampleQuality"/> EMA samples (the config's sampler and steps, the run's seed) scored
     /// by the dataset's classifier (trained once and cached in <see cref="CacheRoot"/>), beside as many real test images;
     /// written to metrics.jsonl and TensorBoard. Rank 0 only; none without labels or a test split large enough.
     /// </summary>
@@ -369,7 +369,7 @@ public sealed class TrainingRun : IDisposable
             SampleQualityResult result;
             try
             {
-                using var samples = SampleQuality.Draw(Model, Config.Model.DataShape, count, SamplerKind.Ddim, Config.SampleSteps, Config.Train.Seed,
+                using var samples = SampleQuality.Draw(Model, Config.Model.DataShape, count, Config.Sampler, Config.SampleSteps, Config.Train.Seed,
                     numClasses: Config.Model.NumClasses, guidance: Config.SampleGuidance);
                 result = SampleQuality.Score(classifier, samples, test, info.TestAccuracy);
             }
@@ -404,7 +404,7 @@ public sealed class TrainingRun : IDisposable
             Tensor? labels = Config.Model.NumClasses > 0
                 ? arange(Config.SampleCount, ScalarType.Int64) % Config.Model.NumClasses
                 : null;
-            var samples = Sampler.Draw(Model, Config.Model.DataShape, Config.SampleCount, SamplerKind.Ddim, options, labels);
+            var samples = Sampler.Draw(Model, Config.Model.DataShape, Config.SampleCount, Config.Sampler, options, labels);
             var path = Path.Combine(folder.SamplesDir, $"step-{Step:D8}.png");
             SaveGrid(path, samples, (int)Math.Ceiling(Math.Sqrt(Config.SampleCount)), Config.Diffusion.Vocab);
             progress?.Report(new SamplesEvent(path, Step));

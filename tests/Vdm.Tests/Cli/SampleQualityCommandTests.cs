@@ -59,6 +59,17 @@ public class SampleQualityCommandTests
         Assert.Contains("8 real test images", second.Out);
         Assert.Equal(written, File.GetLastWriteTimeUtc(Assert.Single(Directory.GetFiles(Path.Combine(cache, "classifiers"), "*.bin"))));
         Assert.Equal(first.Out, (await CliHarness.Run("eval", run, "--sample-quality", "--samples", "8", "--sample-steps", "2", "--data-dir", cache, "--json")).Out);
+        Assert.Equal("ancestral", quality["sampler"]!.GetValue<string>()); // the run's sampler (the presets')
+        Assert.Equal(2, quality["sampleSteps"]!.GetValue<int>());
+
+        // --sampler ddim draws other samples from the same seed (the real images' figures stay as they were).
+        var ddim = await CliHarness.Run("eval", run, "--sample-quality", "--samples", "8", "--sample-steps", "3", "--sampler", "ddim", "--data-dir", cache, "--json");
+        Assert.True(ddim.ExitCode == 0, ddim.Err + ddim.Out);
+        var other = JsonNode.Parse(ddim.Out)!["sampleQuality"]!;
+        Assert.Equal("ddim", other["sampler"]!.GetValue<string>());
+        Assert.Equal(3, other["sampleSteps"]!.GetValue<int>());
+        Assert.Equal(quality["real"]!.ToJsonString(), other["real"]!.ToJsonString());
+        Assert.NotEqual(quality["sampled"]!.ToJsonString(), other["sampled"]!.ToJsonString());
     }
 
     [Fact]

@@ -126,6 +126,35 @@ public class TrainingPlanTests
         }
     }
 
+    /// <summary>The MNIST presets ask for a class-conditional model: on labelled data it gets the data's own count of
+    /// classes and the preset's guidance; on unlabelled images it is unconditional and unguided (the run could not
+    /// start otherwise: guidance needs classes); <c>--set model.numClasses=0</c> turns the wish off.</summary>
+    [Fact]
+    public void ThePresetsWishForClassesIsMetOnLabelledDataOnly()
+    {
+        var preset = Presets.Get("mnist");
+        Assert.True(preset.Model.NumClasses > 0);
+        Assert.True(preset.SampleGuidance > 0);
+        var images = Enumerable.Range(0, 6).Select(i => TorchSharp.torch.full([1, 28, 28], (byte)(40 * i), TorchSharp.torch.ScalarType.Byte)).ToList();
+        using var labelled = InMemoryDataset.FromImages(images, [0, 1, 2, 0, 1, 2], numClasses: 3, split: SplitNames.Train);
+        using var unlabelled = InMemoryDataset.FromImages(images, split: SplitNames.Train);
+        using var dir = new TempFolder();
+
+        var conditional = TrainingPlan.Make(new TrainingRequest { Preset = "mnist", RunDir = dir.File("a") }).FitToData(labelled);
+        Assert.Equal(3, conditional.Model.NumClasses);
+        Assert.Equal(preset.SampleGuidance, conditional.SampleGuidance);
+
+        var plain = TrainingPlan.Make(new TrainingRequest { Preset = "mnist", RunDir = dir.File("b") }).FitToData(unlabelled);
+        Assert.Equal((0, 0.0), (plain.Model.NumClasses, plain.SampleGuidance));
+
+        var off = TrainingPlan.Make(new TrainingRequest { Preset = "mnist", RunDir = dir.File("c"), Settings = [Set("model.numClasses", "0"), Set("sampleGuidance", "0")] }).FitToData(labelled);
+        Assert.Equal(0, off.Model.NumClasses);
+
+        var forced = TrainingPlan.Make(new TrainingRequest { Preset = "mnist", RunDir = dir.File("d"), ClassConditional = true });
+        Assert.Throws<ArgumentException>(() => forced.FitToData(unlabelled));
+        foreach (var image in images) image.Dispose();
+    }
+
     private static JsonNode? Changed(JsonNode? value) => value switch
     {
         JsonValue v when v.TryGetValue<bool>(out var b) => JsonValue.Create(!b),
@@ -135,6 +164,8 @@ public class TrainingPlanTests
         JsonValue v when v.GetValue<string>() is "multiResUNet" => JsonValue.Create("mlp"),
         JsonValue v when v.GetValue<string>() is "learnedScalar" => JsonValue.Create("monotoneNet"),
         JsonValue v when v.GetValue<string>() is "sigmoid" => JsonValue.Create("vlb"),
+        JsonValue v when v.GetValue<string>() is "ancestral" => JsonValue.Create("ddim"),
+        JsonValue v when v.GetValue<string>() is "ddim" => JsonValue.Create("ancestral"),
         JsonValue v => JsonValue.Create(v.GetValue<string>() + "-other"),
         JsonArray a => new JsonArray([.. a.Select(x => (JsonNode?)JsonValue.Create(x!.GetValue<double>() + 1)), JsonValue.Create(1)]),
         _ => throw new InvalidOperationException($"unexpected {value?.ToJsonString()}"),
