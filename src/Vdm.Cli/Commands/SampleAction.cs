@@ -44,9 +44,9 @@ public static class SampleAction
         if (args.OutDir is not null && shape.Length != 3)
             throw new UsageException($"--out-dir needs image data; the model in {loaded.Path} draws vectors of shape [{string.Join(", ", shape)}]");
 
-        var kind = args.Sampler;
+        var kind = args.Sampler ?? config.Sampler;
         double guidance = args.Guidance ?? config.SampleGuidance; // the run's own guidance unless told otherwise
-        int steps = args.Steps ?? DefaultSteps(config, kind);
+        int steps = args.Steps ?? DefaultSteps(config);
         var output = Path.GetFullPath(args.Out ?? DefaultOutput(loaded, kind, args.Seed));
         var trajectoryPath = args.Trajectory ? Path.ChangeExtension(output, null) + "-trajectory.png" : null;
 
@@ -111,10 +111,9 @@ public static class SampleAction
         if (Directory.Exists(path)) throw new UsageException($"{option} {path}: is a folder");
     }
 
-    private static int DefaultSteps(RunConfig config, SamplerKind kind) =>
-        config.Diffusion.TimeSteps > 0 ? config.Diffusion.TimeSteps
-        : kind == SamplerKind.Ancestral ? 1000
-        : config.SampleSteps;
+    /// <summary>A discrete-time model samples on its own grid of T steps; any other with the run's sample steps.</summary>
+    private static int DefaultSteps(RunConfig config) =>
+        config.Diffusion.TimeSteps > 0 ? config.Diffusion.TimeSteps : config.SampleSteps;
 
     /// <summary>&lt;run&gt;/samples/… for a checkpoint in a run's checkpoints folder; next to the checkpoint otherwise.</summary>
     private static string DefaultOutput(LoadedModel loaded, SamplerKind kind, long seed)

@@ -9,7 +9,7 @@ public sealed record SampleArgs
 {
     public required string Source { get; init; }
     public int Count { get; init; } = 64;
-    public SamplerKind Sampler { get; init; } = SamplerKind.Ancestral;
+    public SamplerKind? Sampler { get; init; }
     public int? Steps { get; init; }
     public long Seed { get; init; }
     public int? Class { get; init; }
@@ -34,8 +34,8 @@ public static class SampleCommand
     {
         var source = new Argument<string>("RUN|CHECKPOINT") { Description = "A run folder (its newest checkpoint) or a checkpoint file" };
         var count = Opt.Int("--count", "Number of samples (default 64)", min: 1);
-        var sampler = Opt.Choice("--sampler", "ancestral (the model's reverse process) or ddim (deterministic); default ancestral", SamplerWords);
-        var steps = Opt.Int("--steps", "Reverse steps (default: T of a discrete-time model, else 1000 ancestral / 100 DDIM)", min: 1);
+        var sampler = Opt.Choice("--sampler", "ancestral (the model's reverse process) or ddim (deterministic); default: the run's sampler", SamplerWords);
+        var steps = Opt.Int("--steps", "Reverse steps (default: T of a discrete-time model, else the run's sample steps)", min: 1);
         var seed = Opt.Long("--seed", "Random seed (sample i depends on (seed, i) only); default 0");
         var cls = Opt.Int("--class", "Class label for every sample (class-conditional models; default: cycle through the classes)", min: 0, helpName: "K");
         var guidance = Opt.Double("--guidance", "Classifier-free guidance weight w (class-conditional models; default: the run's sample guidance)", 0, helpName: "W");
@@ -57,7 +57,7 @@ public static class SampleCommand
             Device = DeviceOption.Parse(parsed.GetValue(device)), // first: checked before any work starts
             Source = parsed.GetValue(source)!,
             Count = parsed.GetValue(count) ?? 64,
-            Sampler = parsed.GetValue(sampler) ?? SamplerKind.Ancestral,
+            Sampler = parsed.GetValue(sampler),
             Steps = parsed.GetValue(steps),
             Seed = parsed.GetValue(seed) ?? 0,
             Class = parsed.GetValue(cls),

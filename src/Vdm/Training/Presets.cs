@@ -1,7 +1,6 @@
 using Vdm.Data;
 using Vdm.Diffusion;
 using Vdm.Networks;
-using Vdm.Sampling;
 using Vdm.Schedules;
 
 namespace Vdm.Training;
@@ -38,7 +37,6 @@ public static class Presets
         EvalExamples = 1000,
         SampleEvery = 0,
         SampleCount = 64,
-        Sampler = SamplerKind.Ancestral,
         SampleSteps = 100,
         CheckpointEvery = 100,
     };
