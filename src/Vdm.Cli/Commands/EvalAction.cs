@@ -155,12 +155,6 @@ public static class EvalAction
         return result!;
     }
 
-    /// <summary>For a class-conditional model, the bound on its class mixture p(x) (<see cref="ClassMixture"/>).</summary>
-    private static double? MixtureBound(EvalResult r, LoadedModel loaded) =>
-        loaded.Config.Model.NumClasses > 0
-            ? ClassMixture.BitsPerDim(r.BitsPerDim, loaded.Config.Model.NumClasses, loaded.Config.Model.DataShape.Aggregate(1L, (a, b) => a * b))
-            : null;
-
     private static void PrintTable(TextWriter output, EvalResult r, LoadedModel loaded, Dataset test, EvalArgs args, string? perTimePath, SampleQualityResult? quality, DiffusionVariance? variance)
     {
         var time = r.TimeSteps is int steps ? $"discrete time, T = {steps}" : "continuous time";
@@ -170,7 +164,7 @@ public static class EvalAction
         output.WriteLine($"  prior      {Format.Bpd(r.Prior)} bits/dim");
         output.WriteLine($"  diffusion  {Format.Bpd(r.Diffusion)} bits/dim");
         output.WriteLine($"  total      {Format.Bpd(r.BitsPerDim)} ± {Format.Bpd(r.StdErr)} bits/dim (± one standard error over examples)");
-        if (MixtureBound(r, loaded) is { } mixture)
+        if (ClassMixture.BitsPerDim(r.BitsPerDim, loaded.Config.Model) is { } mixture)
             output.WriteLine($"  class-conditional: the total bounds −log p(x | y); the mixture of the {loaded.Config.Model.NumClasses} classes, p(x), is at most {Format.Bpd(mixture)} bits/dim");
         if (perTimePath is not null) output.WriteLine($"diffusion integrand against t: {perTimePath}");
         if (variance is not null)
@@ -206,7 +200,7 @@ public static class EvalAction
             ["prior"] = Number(r.Prior),
             ["diffusion"] = Number(r.Diffusion),
         };
-        if (MixtureBound(r, loaded) is { } mixture)
+        if (ClassMixture.BitsPerDim(r.BitsPerDim, loaded.Config.Model) is { } mixture)
             json["classMixture"] = new JsonObject { ["classes"] = loaded.Config.Model.NumClasses, ["bitsPerDim"] = Number(mixture) };
         if (perTimePath is not null) json["perTime"] = perTimePath;
         if (variance is not null)

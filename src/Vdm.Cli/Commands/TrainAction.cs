@@ -140,9 +140,8 @@ public static class TrainAction
         }
         if (summary.FinalEval is { } eval)
             output.WriteLine($"test bits/dim: {Format.Bpd(eval.BitsPerDim)} ± {Format.Bpd(eval.StdErr)}  (recon {Format.Bpd(eval.Recon)}  prior {Format.Bpd(eval.Prior)}  diffusion {Format.Bpd(eval.Diffusion)}; {eval.Examples} examples, EMA weights)");
-        if (summary.FinalEval is { } bound && run.Config.Model.NumClasses is > 0 and var classes)
-            output.WriteLine($"  class-conditional: that bounds −log p(x | y); the mixture of the {classes} classes, p(x), is at most " +
-                             $"{Format.Bpd(ClassMixture.BitsPerDim(bound.BitsPerDim, classes, run.Config.Model.DataShape.Aggregate(1L, (a, b) => a * b)))} bits/dim");
+        if (summary.FinalEval is { } bound && ClassMixture.BitsPerDim(bound.BitsPerDim, run.Config.Model) is { } mixture)
+            output.WriteLine($"  class-conditional: that bounds −log p(x | y); the mixture of the {run.Config.Model.NumClasses} classes, p(x), is at most {Format.Bpd(mixture)} bits/dim");
         if (summary.LastSamples is { } samples) output.WriteLine($"samples: {samples}");
         if (summary.FinalSampleQuality is { } q)
             output.WriteLine($"sample quality of {q.Count} samples ({SampleQualityResult.MetricName}): distance {q.Samples.FrechetDistance:F2} (real test images {q.RealImages.FrechetDistance:F2}), " +

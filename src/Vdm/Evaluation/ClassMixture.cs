@@ -16,4 +16,10 @@ public static class ClassMixture
         ArgumentOutOfRangeException.ThrowIfLessThan(dimensions, 1L);
         return conditionalBitsPerDim + Math.Log2(classes) / dimensions;
     }
+
+    /// <summary>The mixture's bound for a class-conditional <paramref name="model"/>; null for an unconditional one.</summary>
+    public static double? BitsPerDim(double conditionalBitsPerDim, Networks.ModelConfig model) =>
+        model.NumClasses > 0
+            ? BitsPerDim(conditionalBitsPerDim, model.NumClasses, model.DataShape.Aggregate(1L, (a, b) => a * b))
+            : null;
 }

@@ -16,6 +16,7 @@ public class SampleDefaultsTests
         var train = await CliHarness.Run("train", "--preset", "tiny", "--dataset", data, "--run", run, "--steps", "2", "--batch-size", "8",
             "--class-conditional", "--set", "sampler=ddim", "--set", "sampleSteps=3", "--set", "sampleGuidance=1.5");
         Assert.True(train.ExitCode == 0, train.Err + train.Out);
+        Assert.Contains("the mixture of the 4 classes, p(x), is at most", train.Out); // beside the final bound
 
         var byRun = await CliHarness.Run("sample", run, "--count", "4", "--out", Path.Combine(temp.Sub("o"), "a.png"));
         Assert.True(byRun.ExitCode == 0, byRun.Err + byRun.Out);

@@ -27,5 +27,8 @@ public class ClassMixtureTests
         double alone = 0.3; // every other class gives the point zero mass: p(x) = 0.3 / K exactly
         Assert.Equal(-Math.Log2(alone / classes) / dims, ClassMixture.BitsPerDim(-Math.Log2(alone) / dims, classes, dims), 12);
         Assert.Equal(1.0 + Math.Log2(10) / 784, ClassMixture.BitsPerDim(1.0, 10, 784), 12); // 0.0042 for MNIST's 10 digits
+        var digits = new Vdm.Networks.ModelConfig { DataShape = [1, 28, 28], NumClasses = 10 };
+        Assert.Equal(1.0 + Math.Log2(10) / 784, ClassMixture.BitsPerDim(1.0, digits)!.Value, 12);
+        Assert.Null(ClassMixture.BitsPerDim(1.0, digits with { NumClasses = 0 })); // unconditional: no mixture
     }
 }
