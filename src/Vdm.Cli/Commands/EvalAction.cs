@@ -120,10 +120,10 @@ public static class EvalAction
             double guidance = args.QualityGuidance ?? loaded.Config.SampleGuidance;
             if (guidance > 0 && classes == 0) throw new UsageException($"--guidance {guidance} needs a class-conditional model; {args.Source} is unconditional");
             log?.WriteLine($"drawing {args.QualitySamples} samples ({Sampler.Name(sampler)}, {steps} steps, seed {args.Seed}" +
-                (classes > 0 ? $", classes in turn, guidance {guidance})" : ")"));
+                (classes > 0 ? $", classes in turn, guidance {guidance}" : "") + (args.QualityNoClip ? ", x̂ not clipped)" : ")"));
             var progress = PlainProgress(context.Out, args.QualitySamples);
             using var samples = SampleQuality.Draw(loaded.Model, loaded.Config.Model.DataShape, args.QualitySamples, sampler, steps, args.Seed,
-                progress: log is null ? null : done => progress.Report(done), numClasses: classes, guidance: guidance);
+                progress: log is null ? null : done => progress.Report(done), numClasses: classes, guidance: guidance, clip: !args.QualityNoClip);
             return SampleQuality.Score(classifier, samples, test, info.TestAccuracy);
         }
     }
@@ -221,6 +221,7 @@ public static class EvalAction
                 ["samples"] = quality.Count,
                 ["sampler"] = Sampler.Name(args.QualitySampler ?? loaded.Config.Sampler),
                 ["sampleSteps"] = args.QualitySteps ?? loaded.Config.SampleSteps,
+                ["clipDenoised"] = !args.QualityNoClip,
                 ["classifierAccuracy"] = quality.ClassifierAccuracy,
                 ["referenceImages"] = quality.ReferenceImages,
                 ["sampled"] = Figures(quality.Samples),

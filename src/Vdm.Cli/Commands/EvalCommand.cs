@@ -23,6 +23,7 @@ public sealed record EvalArgs
     public int? QualitySteps { get; init; }
     public Vdm.Sampling.SamplerKind? QualitySampler { get; init; }
     public double? QualityGuidance { get; init; }
+    public bool QualityNoClip { get; init; }
     public TorchSharp.torch.Device? Device { get; init; }
     public bool Variance { get; init; }
 }
@@ -50,10 +51,12 @@ public static class EvalCommand
         var qualitySampler = Opt.Choice("--sampler", "Sampler for --sample-quality: ddim or ancestral (default: the run's sampler)", SampleCommand.SamplerWords);
         var guidance = Opt.Double("--guidance", "Classifier-free guidance weight w for --sample-quality (class-conditional models; default: the run's sample guidance)", 0, helpName: "W");
 
+        var noClip = Opt.Flag("--no-clip", "For --sample-quality: do not clip each step's denoised image x̂ to the data's range (the ancestral sampler then draws from the model's own reverse process)");
+
         var command = new Command("eval", "Evaluate the variational bound (bits/dim) on the test split");
         command.Add(source);
         var device = DeviceOption.Create();
-        foreach (var option in new Option[] { examples, timeSamples, timeSteps, batchSize, seed, json, perTime, online, dataDir, sampleQuality, samples, qualitySteps, qualitySampler, guidance, variance, shard, device })
+        foreach (var option in new Option[] { examples, timeSamples, timeSteps, batchSize, seed, json, perTime, online, dataDir, sampleQuality, samples, qualitySteps, qualitySampler, guidance, noClip, variance, shard, device })
             command.Add(option);
         CommandTree.SetHandler(command, context, parsed => EvalAction.Run(context, new EvalArgs
         {
@@ -74,6 +77,7 @@ public static class EvalCommand
             QualitySteps = parsed.GetValue(qualitySteps),
             QualitySampler = parsed.GetValue(qualitySampler),
             QualityGuidance = parsed.GetValue(guidance),
+            QualityNoClip = parsed.GetValue(noClip),
             Variance = parsed.GetValue(variance),
         }));
         return command;

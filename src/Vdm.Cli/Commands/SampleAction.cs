@@ -56,6 +56,7 @@ public static class SampleAction
             Seed = args.Seed,
             GuidanceScale = guidance,
             SampleDecoder = args.SampleDecoder,
+            ClipDenoised = !args.NoClip,
             NumClasses = classes,
         };
         // Sample i depends on (seed, i) only (SampleNoise), so a shard draws its range of indices and `vdm merge` puts them together.
@@ -65,10 +66,12 @@ public static class SampleAction
         Tensor? labels = classes == 0 ? null
             : args.Class is { } c ? full(range.Count, c, ScalarType.Int64)
             : arange(range.Start, range.End, ScalarType.Int64) % classes;
+        // One class per column when the labels cycle through the classes.
+        int columns = args.Columns ?? Sampler.GridColumns(args.Count, args.Class is null ? classes : 0);
         var trajectory = args.Trajectory ? new TrajectoryRecorder(steps, Math.Min(args.Count, TrajectoryRows), config.Diffusion.Vocab, frames: 10) : null;
 
         context.Out.WriteLine($"sampling {args.Count} with {Sampler.Name(kind)} ({steps} steps, seed {args.Seed}" +
-                              (args.Class is { } cls ? $", class {cls}" : "") + (guidance > 0 ? $", guidance {guidance}" : "") +
+                              (args.Class is { } cls ? $", class {cls}" : "") + (guidance > 0 ? $", guidance {guidance}" : "") + (args.NoClip ? ", x̂ not clipped" : "") +
                               $") from {loaded.Path} (step {loaded.Step}, {(args.Online ? "online" : "EMA")} weights)");
         var clock = Stopwatch.StartNew();
         var samples = Sampler.Draw(loaded.Model, shape, (int)range.Count, kind, options, labels, trajectory is null ? null : trajectory.Observe);
@@ -83,7 +86,7 @@ public static class SampleAction
         {
             Directory.CreateDirectory(Path.GetDirectoryName(output)!);
             var file = part.FileFor(output);
-            ShardSamples.Save(file, samples, part, args.Count, args.Columns ?? (int)Math.Ceiling(Math.Sqrt(args.Count)), config.Diffusion.Vocab,
+            ShardSamples.Save(file, samples, part, args.Count, columns, config.Diffusion.Vocab,
                 $"{Path.GetFullPath(loaded.Path)}|{(args.Online ? "online" : "ema")}|{Sampler.Name(kind)}|{steps} steps|seed {args.Seed}|class {args.Class}|guidance {guidance}|decoder {args.SampleDecoder}|out {output}");
             context.Out.WriteLine($"wrote shard {part} (samples {range.Start}..{range.End - 1} of {args.Count}) to {file} ({clock.Elapsed.TotalSeconds:0.0} s); combine the shards with: vdm merge --out {output} {Path.ChangeExtension(output, null)}.shard-*-of-{part.Count}.json");
             return ExitCodes.Success;
@@ -91,7 +94,6 @@ public static class SampleAction
         if (args.OutDir is null || args.Out is not null)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-            int columns = args.Columns ?? (int)Math.Ceiling(Math.Sqrt(args.Count));
             SampleImages.SaveGrid(output, samples, columns, config.Diffusion.Vocab);
             context.Out.WriteLine($"wrote {output} ({clock.Elapsed.TotalSeconds:0.0} s)");
         }

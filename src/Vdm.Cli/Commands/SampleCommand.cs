@@ -14,6 +14,7 @@ public sealed record SampleArgs
     public long Seed { get; init; }
     public int? Class { get; init; }
     public double? Guidance { get; init; }
+    public bool NoClip { get; init; }
     public bool Online { get; init; }
     public string? Out { get; init; }
     public bool Trajectory { get; init; }
@@ -39,18 +40,19 @@ public static class SampleCommand
         var seed = Opt.Long("--seed", "Random seed (sample i depends on (seed, i) only); default 0");
         var cls = Opt.Int("--class", "Class label for every sample (class-conditional models; default: cycle through the classes)", min: 0, helpName: "K");
         var guidance = Opt.Double("--guidance", "Classifier-free guidance weight w (class-conditional models; default: the run's sample guidance)", 0, helpName: "W");
+        var noClip = Opt.Flag("--no-clip", "Do not clip each step's denoised image x̂ to the data's range (the ancestral sampler then draws from the model's own reverse process)");
         var online = Opt.Flag("--online", "Use the online weights instead of the EMA");
         var output = Opt.Text("--out", "Output PNG (default: <run>/samples/sample-<step>-<sampler>-<seed>.png)", "FILE.png");
         var trajectory = Opt.Flag("--trajectory", "Also write the reverse trajectory (z_t at evenly spaced steps) next to --out");
         var sampleDecoder = Opt.Flag("--sample-decoder", "Draw x from p(x|z_0) instead of taking its most likely value");
-        var columns = Opt.Int("--columns", "Images per row of the grid (default: √count)", min: 1);
+        var columns = Opt.Int("--columns", "Images per row of the grid (default: the number of classes when the samples cycle through them, else √count)", min: 1);
         var shard = Opt.Text("--shard", "Draw only shard i of n of the samples into <out>.shard-i-of-n.json, for `vdm merge` (default: from mpirun, srun, a Slurm array or a Kubernetes indexed job)", "i/n");
         var outDir = Opt.Text("--out-dir", "Also write one PNG per sample into DIR, named by global sample index (sample-000000.png, …); without --out, no grid", "DIR");
 
         var command = new Command("sample", "Draw samples from a trained model into a PNG grid");
         command.Add(source);
         var device = DeviceOption.Create();
-        foreach (var option in new Option[] { count, sampler, steps, seed, cls, guidance, online, output, trajectory, sampleDecoder, columns, outDir, shard, device })
+        foreach (var option in new Option[] { count, sampler, steps, seed, cls, guidance, noClip, online, output, trajectory, sampleDecoder, columns, outDir, shard, device })
             command.Add(option);
         CommandTree.SetHandler(command, context, parsed => SampleAction.Run(context, new SampleArgs
         {
@@ -62,6 +64,7 @@ public static class SampleCommand
             Seed = parsed.GetValue(seed) ?? 0,
             Class = parsed.GetValue(cls),
             Guidance = parsed.GetValue(guidance),
+            NoClip = parsed.GetValue(noClip),
             Online = parsed.GetValue(online),
             Out = parsed.GetValue(output),
             Trajectory = parsed.GetValue(trajectory),

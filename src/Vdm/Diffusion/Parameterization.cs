@@ -30,4 +30,18 @@ public static class Parameterization
         var g = VarianceTerms.PerExample(gamma, z.dim());
         return ((z - VarianceTerms.Sigma(g) * epsHat) / VarianceTerms.Alpha(g)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// ε̂ recomputed from x̂ clipped to the data's range [−1, 1] (ForwardProcess.Encode's values lie inside it), so that
+    /// z = α x̂ + σ ε̂ still holds: the samplers' "clip the denoised image". The exact model's x̂ = E[x | z_t] already lies
+    /// in the range; a guided ε̂ ((1 + w) ε̂_y − w ε̂_∅) overshoots it, most at large t, and the clip stops the overshoot
+    /// from carrying into z_s.
+    /// </summary>
+    public static Tensor ClipToData(Tensor epsHat, Tensor z, Tensor gamma)
+    {
+        using var scope = NewDisposeScope();
+        var g = VarianceTerms.PerExample(gamma, z.dim());
+        var xHat = ToXHat(epsHat, z, gamma).clamp(-1.0, 1.0);
+        return ((z - VarianceTerms.Alpha(g) * xHat) / VarianceTerms.Sigma(g)).MoveToOuterDisposeScope();
+    }
 }

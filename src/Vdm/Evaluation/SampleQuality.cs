@@ -73,8 +73,9 @@ public static class SampleQuality
     /// <param name="numClasses">For a class-conditional model: sample i is drawn for class i mod K, so every class is
     /// drawn equally often; 0 draws from the unconditional model (the null class of a conditional one).</param>
     /// <param name="guidance">Classifier-free guidance weight (needs <paramref name="numClasses"/> &gt; 0).</param>
+    /// <param name="clip">Clip each step's x̂ to the data's range (<see cref="SamplerOptions.ClipDenoised"/>).</param>
     public static Tensor Draw(VariationalDiffusionModel model, long[] dataShape, int count, SamplerKind sampler, int steps, long seed, int chunk = 250,
-        Action<int>? progress = null, int numClasses = 0, double guidance = 0)
+        Action<int>? progress = null, int numClasses = 0, double guidance = 0, bool clip = true)
     {
         var parts = new List<Tensor>();
         try
@@ -84,7 +85,7 @@ public static class SampleQuality
                 int size = Math.Min(chunk, count - start);
                 using var labels = numClasses > 0 ? (arange(start, start + size, dtype: ScalarType.Int64) % numClasses) : null;
                 using var drawn = Sampler.Draw(model, dataShape, size, sampler,
-                    new SamplerOptions { Steps = steps, Seed = seed, FirstIndex = start, NumClasses = numClasses, GuidanceScale = guidance }, labels);
+                    new SamplerOptions { Steps = steps, Seed = seed, FirstIndex = start, NumClasses = numClasses, GuidanceScale = guidance, ClipDenoised = clip }, labels);
                 parts.Add(drawn.to(ScalarType.Byte).DetachFromDisposeScope());
                 progress?.Invoke(start + size);
             }

@@ -7,6 +7,8 @@ namespace Vdm.Sampling;
 /// <summary>
 /// VDM's ancestral sampler over T equal steps, drawing z_s ~ p(z_s | z_t) = q(z_s | z_t, x = x̂(z_t; t)) (VDM eq. 32):
 /// with c = −expm1(γ_s − γ_t),  z_s = sqrt(α²_s/α²_t) (z_t − σ_t c ε̂) + sqrt(σ²_s c) ε'.
+/// By default ε̂ is the one implied by x̂ clipped to the data's range (<see cref="SamplerOptions.ClipDenoised"/>),
+/// which moves the step's mean, not its variance.
 /// </summary>
 public static class AncestralSampler
 {

@@ -45,6 +45,14 @@ public static class Sampler
         }
     }
 
+    /// <summary>
+    /// Columns of a grid of <paramref name="count"/> samples: for a class-conditional model whose samples cycle through
+    /// its <paramref name="numClasses"/> classes (sample i drawn for class i mod K, as training's grids and <c>vdm sample</c>
+    /// draw them), K columns, so each column is one class; otherwise (0 classes, or fewer samples than classes) a square.
+    /// </summary>
+    public static int GridColumns(int count, int numClasses) =>
+        numClasses > 1 && count >= numClasses ? numClasses : (int)Math.Ceiling(Math.Sqrt(count));
+
     /// <summary>The sampler's name on the command line and in file names: "ancestral" or "ddim".</summary>
     public static string Name(SamplerKind kind) => kind == SamplerKind.Ddim ? "ddim" : "ancestral";
 

@@ -17,6 +17,12 @@ public sealed record SamplerOptions
     /// <summary>Decode z_0 by drawing from p(x|z_0) instead of taking its most likely value.</summary>
     public bool SampleDecoder { get; init; }
 
+    /// <summary>
+    /// Clip each step's x̂ to the data's range [−1, 1] and step from the ε̂ it implies (Parameterization.ClipToData), in
+    /// both samplers. Off, the ancestral sampler draws from the model's own p(z_s | z_t) (VDM eq. 32) exactly.
+    /// </summary>
+    public bool ClipDenoised { get; init; } = true;
+
     /// <summary>Number of classes of the model (its null class index), needed with guidance.</summary>
     public int NumClasses { get; init; }
 }

@@ -29,6 +29,7 @@ internal static class SamplingLoop
             var gammaT = model.Schedule.forward(t);
             var gammaS = model.Schedule.forward(s);
             var epsHat = model.GuidedEpsHat(z, gammaT, labels, options.GuidanceScale, options.NumClasses);
+            if (options.ClipDenoised) epsHat = Parameterization.ClipToData(epsHat, z, gammaT);
             var next = step(model, z, gammaT, gammaS, epsHat, noise).MoveToOuterDisposeScope();
             z.Dispose();
             z = next;

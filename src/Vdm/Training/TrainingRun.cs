@@ -406,7 +406,7 @@ public sealed class TrainingRun : IDisposable
                 : null;
             var samples = Sampler.Draw(Model, Config.Model.DataShape, Config.SampleCount, Config.Sampler, options, labels);
             var path = Path.Combine(folder.SamplesDir, $"step-{Step:D8}.png");
-            SaveGrid(path, samples, (int)Math.Ceiling(Math.Sqrt(Config.SampleCount)), Config.Diffusion.Vocab);
+            SaveGrid(path, samples, Sampler.GridColumns(Config.SampleCount, Config.Model.NumClasses), Config.Diffusion.Vocab);
             progress?.Report(new SamplesEvent(path, Step));
             return path;
         }

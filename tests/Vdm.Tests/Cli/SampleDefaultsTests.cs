@@ -21,10 +21,19 @@ public class SampleDefaultsTests
         var byRun = await CliHarness.Run("sample", run, "--count", "4", "--out", Path.Combine(temp.Sub("o"), "a.png"));
         Assert.True(byRun.ExitCode == 0, byRun.Err + byRun.Out);
         Assert.Contains("with ddim (3 steps, seed 0, guidance 1.5)", byRun.Out);
+        // The 4 samples cycle through the 4 classes: one row of 4 columns (one class each), not a 2 × 2 square.
+        var grid = Vdm.Imaging.PngReader.Read(Path.Combine(temp.Sub("o"), "a.png"));
+        Assert.True(grid.Width > 3 * grid.Height, $"a {grid.Width} × {grid.Height} grid is not one row of 4");
 
         var told = await CliHarness.Run("sample", run, "--count", "4", "--sampler", "ancestral", "--steps", "2", "--guidance", "0", "--out", Path.Combine(temp.Sub("o"), "b.png"));
         Assert.True(told.ExitCode == 0, told.Err + told.Out);
         Assert.Contains("with ancestral (2 steps, seed 0)", told.Out);
+
+        // --no-clip draws the same seeds without clipping x̂: at t = 1, α_1 = sqrt(sigmoid(−5)) ≈ 0.08 and an untrained ε̂ make |x̂| ≫ 1, so the images differ.
+        var unclipped = await CliHarness.Run("sample", run, "--count", "4", "--sampler", "ancestral", "--steps", "2", "--guidance", "0", "--no-clip", "--out", Path.Combine(temp.Sub("o"), "c.png"));
+        Assert.True(unclipped.ExitCode == 0, unclipped.Err + unclipped.Out);
+        Assert.Contains("with ancestral (2 steps, seed 0, x̂ not clipped)", unclipped.Out);
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(temp.Sub("o"), "b.png")), File.ReadAllBytes(Path.Combine(temp.Sub("o"), "c.png")));
 
         // The class-conditional bound comes with the bound on the class mixture: + log₂ K / D.
         var eval = await CliHarness.Run("eval", run, "--examples", "8", "--json");

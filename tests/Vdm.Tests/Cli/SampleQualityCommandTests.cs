@@ -61,6 +61,14 @@ public class SampleQualityCommandTests
         Assert.Equal(first.Out, (await CliHarness.Run("eval", run, "--sample-quality", "--samples", "8", "--sample-steps", "2", "--data-dir", cache, "--json")).Out);
         Assert.Equal("ancestral", quality["sampler"]!.GetValue<string>()); // the run's sampler (the presets')
         Assert.Equal(2, quality["sampleSteps"]!.GetValue<int>());
+        Assert.True(quality["clipDenoised"]!.GetValue<bool>()); // the samplers clip x̂ unless told not to
+
+        // --no-clip: the same seeds through the unclipped reverse process, other samples, reported as such.
+        var unclipped = await CliHarness.Run("eval", run, "--sample-quality", "--samples", "8", "--sample-steps", "2", "--no-clip", "--data-dir", cache, "--json");
+        Assert.True(unclipped.ExitCode == 0, unclipped.Err + unclipped.Out);
+        var raw = JsonNode.Parse(unclipped.Out)!["sampleQuality"]!;
+        Assert.False(raw["clipDenoised"]!.GetValue<bool>());
+        Assert.NotEqual(quality["sampled"]!.ToJsonString(), raw["sampled"]!.ToJsonString());
 
         // --sampler ddim draws other samples from the same seed (the real images' figures stay as they were).
         var ddim = await CliHarness.Run("eval", run, "--sample-quality", "--samples", "8", "--sample-steps", "3", "--sampler", "ddim", "--data-dir", cache, "--json");

@@ -21,20 +21,20 @@ public class GaussianSamplerTests(ITestOutputHelper output)
     private const double Mu = 0.1, S = 0.15, GammaMin = -13.3, GammaMax = 5.0;
     private static readonly long[] Shape = [8];
 
-    private static VariationalDiffusionModel Model() =>
-        new(new FixedLinearSchedule(GammaMin, GammaMax), new GaussianOracle(Mu, S), new DiffusionConfig { Vocab = 256 }, ScalarType.Float64);
+    private static VariationalDiffusionModel Model(double mu = Mu) =>
+        new(new FixedLinearSchedule(GammaMin, GammaMax), new GaussianOracle(mu, S), new DiffusionConfig { Vocab = 256 }, ScalarType.Float64);
 
     private static double Gamma(double t) => GammaMin + (GammaMax - GammaMin) * t;
 
     /// <summary>Runs a sampler and returns z after every step (index 0 is z_1, index i the state at t = 1 − i/T), as doubles [count·D].</summary>
     private static List<double[]> Trajectory(Func<VariationalDiffusionModel, SamplerOptions, SamplerObserver, Tensor> sampler,
-        int steps, int count, long seed)
+        int steps, int count, long seed, double mu = Mu, bool clip = true)
     {
         using var scope = NewDisposeScope();
-        using var model = Model();
+        using var model = Model(mu);
         var states = new List<double[]>();
         using (var noise = new SampleNoise(seed, 0, count)) states.Add(noise.Next(Shape, ScalarType.Float64).data<double>().ToArray());
-        sampler(model, new SamplerOptions { Steps = steps, Seed = seed }, (_, _, z) => states.Add(z.data<double>().ToArray()));
+        sampler(model, new SamplerOptions { Steps = steps, Seed = seed, ClipDenoised = clip }, (_, _, z) => states.Add(z.data<double>().ToArray()));
         return states;
     }
 
@@ -47,16 +47,26 @@ public class GaussianSamplerTests(ITestOutputHelper output)
         return Enumerable.Range(0, steps).Select(_ => noise.Next(Shape, ScalarType.Float64).data<double>().ToArray()).ToList();
     }
 
-    [Fact]
-    public void EveryAncestralStepIsTheGaussianPosteriorGivenXHat()
+    /// <summary>
+    /// With μ = 1.4 the data lie outside [−1, 1], so x̂ = E[f | z_t] leaves the range at every step: clipped (the
+    /// default), the step is the posterior given clamp(x̂, −1, 1); unclipped, the posterior given x̂ itself (VDM eq. 32).
+    /// At μ = 0.1 the clip never binds and both are the plain posterior.
+    /// </summary>
+    [Theory]
+    [InlineData(Mu, true)]
+    [InlineData(Mu, false)]
+    [InlineData(1.4, true)]
+    [InlineData(1.4, false)]
+    public void EveryAncestralStepIsTheGaussianPosteriorGivenXHat(double mu, bool clip)
     {
         using var scope = NewDisposeScope();
         const int steps = 5, count = 3;
-        var oracle = new GaussianOracle(Mu, S);
-        var states = Trajectory((m, o, obs) => AncestralSampler.Sample(m, Shape, count, o, observer: obs), steps, count, seed: 4);
+        var oracle = new GaussianOracle(mu, S);
+        var states = Trajectory((m, o, obs) => AncestralSampler.Sample(m, Shape, count, o, observer: obs), steps, count, seed: 4, mu, clip);
         var fresh = StepNoise(steps, count, seed: 4);
         Assert.Equal(steps + 1, states.Count);
         double worst = 0;
+        bool clipped = false;
         for (int i = 0; i < steps; i++)
         {
             double gt = Gamma((double)(steps - i) / steps), gs = Gamma((double)(steps - i - 1) / steps);
@@ -68,7 +78,10 @@ public class GaussianSamplerTests(ITestOutputHelper output)
             for (int j = 0; j < states[i].Length; j++)
             {
                 double z = states[i][j];
-                double expected = zScale * z + xScale * oracle.PosteriorMean(z, gt) + std * fresh[i][j];
+                double xHat = oracle.PosteriorMean(z, gt);
+                clipped |= Math.Abs(xHat) > 1;
+                if (clip) xHat = Math.Clamp(xHat, -1, 1);
+                double expected = zScale * z + xScale * xHat + std * fresh[i][j];
                 worst = Math.Max(worst, Math.Abs(states[i + 1][j] - expected));
             }
         }
@@ -77,6 +90,7 @@ public class GaussianSamplerTests(ITestOutputHelper output)
         // cancels (σ²_{t|s} = σ²_t (1 − e^{γ_s − γ_t}·…) keeps ≥ 97% of its digits) and |z| ≤ ~5, so they agree to
         // ~1e-14. 1e-10 is loose for rounding, while any change to a scale or the variance moves z by ≥ 1e-3.
         Assert.True(worst < 1e-10, $"an ancestral step differs from the posterior q(z_s | z_t, x̂) draw by {worst:E2}");
+        Assert.Equal(Math.Abs(mu) > 1, clipped); // the clip binds exactly in the cases meant to exercise it
     }
 
     [Fact]
