@@ -45,8 +45,9 @@ public static class Presets
     /// time in ten, so the same network is also the unconditional model) and draw their grids with classifier-free
     /// guidance w = 4. After 12 minutes on our development CPU the classifier's confidence on 200 samples (ancestral, 100
     /// steps) was 0.82 for the unconditional model, 0.88 for the conditional one at w = 2 and 0.90 at w = 4; the preset
-    /// run from a fresh clone (1,391 steps on a slower hour of the host) scored 0.863 on 500 samples
-    /// (docs/main-job.md, "Class-conditional by default").</summary>
+    /// run from a fresh clone scored 0.863 on 500 samples (1,391 steps) and, in a second fresh clone, 0.85 on 200
+    /// (1,594 steps), with w = 6 or clipping x̂ no better (docs/main-job.md, "Class-conditional by default" and
+    /// "Clipping x̂, stronger guidance, and a second fresh clone").</summary>
     private static RunConfig Labelled(string dataset)
     {
         var config = Mnist(dataset);
