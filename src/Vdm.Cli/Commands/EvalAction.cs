@@ -124,7 +124,7 @@ public static class EvalAction
             var progress = PlainProgress(context.Out, args.QualitySamples);
             using var samples = SampleQuality.Draw(loaded.Model, loaded.Config.Model.DataShape, args.QualitySamples, sampler, steps, args.Seed,
                 progress: log is null ? null : done => progress.Report(done), numClasses: classes, guidance: guidance, clip: !args.QualityNoClip);
-            return SampleQuality.Score(classifier, samples, test, info.TestAccuracy);
+            return SampleQuality.Score(classifier, samples, test, info.TestAccuracy, drawnForClasses: classes);
         }
     }
 
@@ -176,6 +176,11 @@ public static class EvalAction
         foreach (var (name, f) in new[] { ($"{quality.Count} samples", quality.Samples), ($"{quality.Count} real test images", quality.RealImages) })
             output.WriteLine($"  {name,-22} {f.FrechetDistance,8:F2} {f.MeanConfidence,11:F3} {f.ConfidentShare,7:P0} {f.ClassEntropyBits,9:F3} bits");
         output.WriteLine($"  (both against the other {quality.ReferenceImages} test images)");
+        if (quality.PerClass is not { } perClass || quality.Agreement is not { } agreement) return;
+        output.WriteLine($"  read as the class drawn for: samples {agreement.Samples:P1}, real test images {agreement.RealImages:P1} (as labelled)");
+        output.WriteLine($"  {"class",-7} {"samples: confidence",20} {"read as it",11} {"real: confidence",17} {"read as it",11}");
+        foreach (var c in perClass)
+            output.WriteLine($"  {c.Label,-7} {c.Samples.MeanConfidence,20:F3} {c.Samples.Agreement,11:P0} {c.RealImages.MeanConfidence,17:F3} {c.RealImages.Agreement,11:P0}   ({c.Samples.Count} and {c.RealImages.Count} images)");
     }
 
     // JSON has no NaN or infinity: a non-finite bound (a model that diverged) is written as null, never an exception.
@@ -227,9 +232,26 @@ public static class EvalAction
                 ["sampled"] = Figures(quality.Samples),
                 ["real"] = Figures(quality.RealImages),
             };
+            if (quality.PerClass is { } perClass && quality.Agreement is { } agreement)
+            {
+                json["sampleQuality"]!["agreement"] = new JsonObject { ["sampled"] = Number(agreement.Samples), ["real"] = Number(agreement.RealImages) };
+                json["sampleQuality"]!["perClass"] = new JsonArray([.. perClass.Select(c => (JsonNode)new JsonObject
+                {
+                    ["label"] = c.Label,
+                    ["sampled"] = Figures(c.Samples),
+                    ["real"] = Figures(c.RealImages),
+                })]);
+            }
         }
         return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
+
+    private static JsonObject Figures(ClassFigures f) => new()
+    {
+        ["count"] = f.Count,
+        ["meanConfidence"] = Number(f.MeanConfidence),
+        ["agreement"] = Number(f.Agreement),
+    };
 
     private static JsonObject Figures(QualityFigures f) => new()
     {

@@ -145,7 +145,8 @@ public static class TrainAction
         if (summary.LastSamples is { } samples) output.WriteLine($"samples: {samples}");
         if (summary.FinalSampleQuality is { } q)
             output.WriteLine($"sample quality of {q.Count} samples ({SampleQualityResult.MetricName}): distance {q.Samples.FrechetDistance:F2} (real test images {q.RealImages.FrechetDistance:F2}), " +
-                             $"confidence {q.Samples.MeanConfidence:F3} ({q.RealImages.MeanConfidence:F3}), class entropy {q.Samples.ClassEntropyBits:F2} bits ({q.RealImages.ClassEntropyBits:F2})");
+                             $"confidence {q.Samples.MeanConfidence:F3} ({q.RealImages.MeanConfidence:F3}), class entropy {q.Samples.ClassEntropyBits:F2} bits ({q.RealImages.ClassEntropyBits:F2})" +
+                             (q.Agreement is { } agreement ? $", read as the class drawn for {agreement.Samples:P1} ({agreement.RealImages:P1})" : ""));
         return ExitCodes.Success;
     }
 

@@ -371,13 +371,13 @@ public sealed class TrainingRun : IDisposable
             {
                 using var samples = SampleQuality.Draw(Model, Config.Model.DataShape, count, Config.Sampler, Config.SampleSteps, Config.Train.Seed,
                     numClasses: Config.Model.NumClasses, guidance: Config.SampleGuidance);
-                result = SampleQuality.Score(classifier, samples, test, info.TestAccuracy);
+                result = SampleQuality.Score(classifier, samples, test, info.TestAccuracy, drawnForClasses: Config.Model.NumClasses);
             }
             finally
             {
                 Trainer.Ema.Swap(Model);
             }
-            metrics.Write("sample-quality", Step, new Dictionary<string, double>
+            var figures = new Dictionary<string, double>
             {
                 ["samples"] = count,
                 ["fd"] = result.Samples.FrechetDistance,
@@ -388,7 +388,14 @@ public sealed class TrainingRun : IDisposable
                 ["realConfidence"] = result.RealImages.MeanConfidence,
                 ["realClassEntropyBits"] = result.RealImages.ClassEntropyBits,
                 ["classifierAccuracy"] = result.ClassifierAccuracy,
-            });
+            };
+            if (result.Agreement is { } agreement)
+            {
+                figures["agreement"] = agreement.Samples;
+                figures["realAgreement"] = agreement.RealImages;
+                foreach (var c in result.PerClass!) figures[$"confidence{c.Label}"] = c.Samples.MeanConfidence;
+            }
+            metrics.Write("sample-quality", Step, figures);
             return result;
         }
     }

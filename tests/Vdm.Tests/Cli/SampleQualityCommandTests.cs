@@ -16,7 +16,7 @@ public class SampleQualityCommandTests
         var run = temp.Sub("run");
         var cache = temp.Sub("cache");
         var train = await CliHarness.Run("train", "--preset", "tiny", "--dataset", data, "--run", run, "--steps", "2", "--batch-size", "8",
-            "--set", "finalSampleQuality=8", "--set", "sampleSteps=2", "--data-dir", cache);
+            "--set", "finalSampleQuality=8", "--set", "sampleSteps=2", "--data-dir", cache, "--class-conditional");
         Assert.True(train.ExitCode == 0, train.Err + train.Out);
         Assert.Contains("sample quality of 8 samples", train.Out);
         var line = File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).Single(n => (string?)n["kind"] == "sample-quality");
@@ -25,6 +25,21 @@ public class SampleQualityCommandTests
         Assert.InRange((double)line["confidence"]!, 0.0, 1.0);
         Assert.InRange((double)line["classEntropyBits"]!, 0.0, Math.Log2(4) + 1e-9); // 4 classes in the squares folder
         Assert.Single(Directory.GetFiles(Path.Combine(cache, "classifiers"), "*.bin")); // the run's --data-dir holds the classifier
+        // A class-conditional model: the samples were drawn for classes 0..3 in turn, two each, and are read per class.
+        Assert.InRange((double)line["agreement"]!, 0.0, 1.0);
+        Assert.Contains("read as the class drawn for", train.Out);
+        for (int k = 0; k < 4; k++) Assert.InRange((double)line[$"confidence{k}"]!, 0.25, 1.0);
+
+        var eval = await CliHarness.Run("eval", run, "--sample-quality", "--samples", "8", "--sample-steps", "2", "--seed", "1", "--data-dir", cache, "--json");
+        Assert.True(eval.ExitCode == 0, eval.Err + eval.Out);
+        var quality = JsonNode.Parse(eval.Out)!["sampleQuality"]!;
+        var perClass = quality["perClass"]!.AsArray();
+        Assert.Equal([0, 1, 2, 3], perClass.Select(c => c!["label"]!.GetValue<int>()));
+        Assert.All(perClass, c => Assert.Equal(2, c!["sampled"]!["count"]!.GetValue<int>()));
+        Assert.Equal(8, perClass.Sum(c => c!["real"]!["count"]!.GetValue<int>())); // the first 8 test images, by their labels
+        var agreement = quality["agreement"]!["sampled"]!.GetValue<double>();
+        Assert.Equal(perClass.Average(c => c!["sampled"]!["agreement"]!.GetValue<double>()), agreement, 12); // equal counts
+        Assert.Equal((double)line["agreement"]!, agreement, 12); // train's final samples are eval's with the run's seed (1)
     }
 
     [Fact]
@@ -49,6 +64,7 @@ public class SampleQualityCommandTests
             Assert.InRange(quality[part]!["meanConfidence"]!.GetValue<double>(), 0.25, 1.0); // 4 classes: the top one has ≥ 1/4
             Assert.InRange(quality[part]!["classEntropyBits"]!.GetValue<double>(), 0.0, 2.0); // log₂ 4
         }
+        Assert.Null(quality["perClass"]); // the tiny preset is unconditional: no class to read the samples against
         var classifiers = Directory.GetFiles(Path.Combine(cache, "classifiers"), "*.bin");
         Assert.Single(classifiers);
         var written = File.GetLastWriteTimeUtc(classifiers[0]);
@@ -57,6 +73,7 @@ public class SampleQualityCommandTests
         Assert.True(second.ExitCode == 0, second.Err + second.Out);
         Assert.Contains("8 samples", second.Out);
         Assert.Contains("8 real test images", second.Out);
+        Assert.DoesNotContain("read as the class drawn for", second.Out);
         Assert.Equal(written, File.GetLastWriteTimeUtc(Assert.Single(Directory.GetFiles(Path.Combine(cache, "classifiers"), "*.bin"))));
         Assert.Equal(first.Out, (await CliHarness.Run("eval", run, "--sample-quality", "--samples", "8", "--sample-steps", "2", "--data-dir", cache, "--json")).Out);
         Assert.Equal("ancestral", quality["sampler"]!.GetValue<string>()); // the run's sampler (the presets')

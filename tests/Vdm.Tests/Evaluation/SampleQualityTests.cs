@@ -96,6 +96,33 @@ public class SampleQualityTests(MnistClassifierFixture fixture) : IClassFixture<
             $"noise reads as digits: confidence {noisy.Samples.MeanConfidence:F3}, entropy {noisy.Samples.ClassEntropyBits:F2}");
     }
 
+    [RealMnistFact]
+    public void PerClassFiguresReadDigitsArrangedAsDrawsForTheirOwnClassAndNotForAnother()
+    {
+        using var scope = NewDisposeScope();
+        var test = fixture.Test!;
+        var labels = test.Labels!;
+        // 50 test digits of each class, interleaved so that image i shows digit i mod 10 (as Draw's samples are
+        // drawn), and the same digits moved on by one so that image i shows digit (i + 1) mod 10.
+        var byClass = Enumerable.Range(0, 10).Select(k => labels.eq(k).nonzero().flatten().narrow(0, 0, 50)).ToArray();
+        var ordered = stack(byClass, 1).flatten();                                    // [50 × 10]: row-major i ↦ class i mod 10
+        var shifted = stack([.. byClass.Skip(1), byClass[0]], 1).flatten();
+        var own = SampleQuality.Score(fixture.Classifier!, test.Images.index_select(0, ordered), test, fixture.Info!.TestAccuracy, drawnForClasses: 10);
+        var other = SampleQuality.Score(fixture.Classifier!, test.Images.index_select(0, shifted), test, fixture.Info.TestAccuracy, drawnForClasses: 10);
+
+        Assert.Equal(10, own.PerClass!.Count);
+        Assert.All(own.PerClass, c => Assert.Equal(50, c.Samples.Count));
+        Assert.Equal(500, own.PerClass.Sum(c => c.RealImages.Count)); // the first 500 test images, by their own labels
+        // The classifier reads 99% of test digits right: the arranged digits agree with their intended class about as
+        // often, and the digits moved on by one almost never do; the real images' figures do not depend on either.
+        Assert.True(own.Agreement!.Value.Samples > 0.97, $"own classes: {own.Agreement.Value.Samples:P1}");
+        Assert.True(other.Agreement!.Value.Samples < 0.03, $"moved on by one: {other.Agreement.Value.Samples:P1}");
+        Assert.True(own.Agreement.Value.RealImages > 0.97, $"real images: {own.Agreement.Value.RealImages:P1}");
+        Assert.Equal(own.Agreement.Value.RealImages, other.Agreement.Value.RealImages);
+        Assert.Equal(own.Samples.MeanConfidence, other.Samples.MeanConfidence, 9); // the same images, another order
+        Assert.Null(SampleQuality.Score(fixture.Classifier!, test.Images.index_select(0, ordered), test, fixture.Info.TestAccuracy).PerClass);
+    }
+
     [Fact]
     public void TheCountMustLeaveAReferenceSetAsLargeAsItself()
     {
