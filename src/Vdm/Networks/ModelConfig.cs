@@ -31,6 +31,10 @@ public sealed record ModelConfig
 
     public double Dropout { get; init; } = 0.1;
 
+    /// <summary>Condition the U-Nets' residual blocks by scale and shift of their second normalisation (AdaGN)
+    /// instead of adding a bias before it.</summary>
+    public bool ScaleShift { get; init; }
+
     public Prediction Prediction { get; init; } = Prediction.Eps;
 
     /// <summary>Number of classes for class conditioning; 0 for an unconditional model.

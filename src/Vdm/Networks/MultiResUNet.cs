@@ -58,7 +58,7 @@ public sealed class MultiResUNet : Denoiser
         {
             for (var b = 0; b < config.Blocks; b++)
             {
-                down.Add(new ResnetBlock(ch, width[level], condWidth, config.Dropout));
+                down.Add(new ResnetBlock(ch, width[level], condWidth, config.Dropout, config.ScaleShift));
                 ch = width[level];
                 if (config.Attention && level == levels - 1) down_attn.Add(new AttentionBlock(ch));
                 skipChannels.Push(ch);
@@ -70,9 +70,9 @@ public sealed class MultiResUNet : Denoiser
             }
         }
 
-        mid_block1 = new ResnetBlock(ch, ch, condWidth, config.Dropout);
+        mid_block1 = new ResnetBlock(ch, ch, condWidth, config.Dropout, config.ScaleShift);
         if (config.Attention) mid_attn = new AttentionBlock(ch);
-        mid_block2 = new ResnetBlock(ch, ch, condWidth, config.Dropout);
+        mid_block2 = new ResnetBlock(ch, ch, condWidth, config.Dropout, config.ScaleShift);
 
         up = new ModuleList<ResnetBlock>();
         up_attn = new ModuleList<AttentionBlock>();
@@ -81,7 +81,7 @@ public sealed class MultiResUNet : Denoiser
         {
             for (var b = 0; b < config.Blocks + 1; b++)
             {
-                up.Add(new ResnetBlock(ch + skipChannels.Pop(), width[level], condWidth, config.Dropout));
+                up.Add(new ResnetBlock(ch + skipChannels.Pop(), width[level], condWidth, config.Dropout, config.ScaleShift));
                 ch = width[level];
                 if (config.Attention && level == levels - 1) up_attn.Add(new AttentionBlock(ch));
             }

@@ -38,12 +38,12 @@ public sealed class VdmUNet : Denoiser
         time_embed = new TimeEmbedding(config.Channels, (int)condWidth, config.GammaMin, config.GammaMax, config.NumClasses);
         conv_in = nn.Conv2d(inChannels, ch, 3, padding: 1);
         down = new ModuleList<ResnetBlock>();
-        for (var i = 0; i < config.Blocks; i++) down.Add(new ResnetBlock(ch, ch, condWidth, config.Dropout));
-        mid_block1 = new ResnetBlock(ch, ch, condWidth, config.Dropout);
+        for (var i = 0; i < config.Blocks; i++) down.Add(new ResnetBlock(ch, ch, condWidth, config.Dropout, config.ScaleShift));
+        mid_block1 = new ResnetBlock(ch, ch, condWidth, config.Dropout, config.ScaleShift);
         if (config.Attention) mid_attn = new AttentionBlock(ch);
-        mid_block2 = new ResnetBlock(ch, ch, condWidth, config.Dropout);
+        mid_block2 = new ResnetBlock(ch, ch, condWidth, config.Dropout, config.ScaleShift);
         up = new ModuleList<ResnetBlock>();
-        for (var i = 0; i < config.Blocks + 1; i++) up.Add(new ResnetBlock(2 * ch, ch, condWidth, config.Dropout));
+        for (var i = 0; i < config.Blocks + 1; i++) up.Add(new ResnetBlock(2 * ch, ch, condWidth, config.Dropout, config.ScaleShift));
         norm_out = GroupNorms.Create(ch);
         conv_out = nn.Conv2d(ch, dataChannels, 3, padding: 1);
         Init.Zero(conv_out);

@@ -57,6 +57,33 @@ public class BuildingBlockTests
         Assert.True(diff > 1e-3, $"max diff {diff}");
     }
 
+    [Fact]
+    public void ScaleShiftConditioningMatchesAdaGNComputedFromTheBlocksOwnWeights()
+    {
+        // AdaGN: h ↦ GroupNorm(h)·(1 + s) + b with [s, b] = Linear(SiLU(cond)), computed here from the parameters by
+        // the functional ops, against the block's forward pass.
+        using var scope = NewDisposeScope();
+        manual_seed(44);
+        using var block = new ResnetBlock(8, 12, condWidth: 16, scaleShift: true);
+        var p = block.named_parameters().ToDictionary(n => n.name, n => n.parameter);
+        using (no_grad()) p["conv2.weight"].normal_(0, 0.1);
+        Assert.Equal(new long[] { 24, 16 }, p["cond_proj.weight"].shape); // a scale and a shift for each of 12 channels
+        var x = randn(3, 8, 5, 4);
+        var cond = randn(3, 16);
+
+        var h = nn.functional.conv2d(nn.functional.silu(nn.functional.group_norm(x, GroupNorms.Groups(8), p["norm1.weight"], p["norm1.bias"], 1e-5)),
+            p["conv1.weight"], p["conv1.bias"], padding: [1, 1]);
+        var c = nn.functional.linear(nn.functional.silu(cond), p["cond_proj.weight"], p["cond_proj.bias"]);
+        var scale = c.narrow(1, 0, 12).reshape(3, 12, 1, 1);
+        var shift = c.narrow(1, 12, 12).reshape(3, 12, 1, 1);
+        var normed = nn.functional.group_norm(h, GroupNorms.Groups(12), p["norm2.weight"], p["norm2.bias"], 1e-5) * (scale + 1) + shift;
+        var expected = nn.functional.conv2d(x, p["nin_shortcut.weight"], p["nin_shortcut.bias"])
+                       + nn.functional.conv2d(nn.functional.silu(normed), p["conv2.weight"], p["conv2.bias"], padding: [1, 1]);
+
+        var diff = NetworkFixtures.MaxAbsDiff(block.forward(x, cond), expected);
+        Assert.True(diff < 1e-5, $"max diff {diff}");
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
