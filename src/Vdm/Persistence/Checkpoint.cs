@@ -61,6 +61,8 @@ public static class Checkpoint
         modelPart["schedule"]!.AsObject().Remove("minimiseVariance");
         // Patches change the parameters' meaning, but pixels (P = 1) are what every checkpoint before the field had.
         if (config.Model.PatchSize == 1) modelPart["model"]!.AsObject().Remove("patchSize");
+        // Likewise bias conditioning (scaleShift off) is what every checkpoint before that field had.
+        if (!config.Model.ScaleShift) modelPart["model"]!.AsObject().Remove("scaleShift");
         return SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(modelPart.ToJsonString(RunConfig.JsonOptions)));
     }
 
