@@ -55,6 +55,10 @@ public static class DenoiserFactory
         {
             Fail($"PatchSize applies to the multi-resolution U-Net only ({kind} works on pixels), got {config.PatchSize}");
         }
+
+        // AdaGN modulates a GroupNorm, and the MLP score network has none to modulate.
+        if (kind == NetworkKind.Mlp && config.ScaleShift)
+            Fail("ScaleShift applies to the U-Nets only (the MLP has no group normalisation to scale and shift)");
     }
 
     [DoesNotReturn]

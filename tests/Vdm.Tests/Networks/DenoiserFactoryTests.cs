@@ -25,6 +25,7 @@ public class DenoiserFactoryTests
         { "patch not dividing the image", Good with { PatchSize = 3 }, "PatchSize 3 does not divide the image size 8×8" },
         { "patch 0", Good with { PatchSize = 0 }, "PatchSize must be in [1, 8]" },
         { "patches on the VDM U-Net", Good with { Network = NetworkKind.VdmUNet, PatchSize = 2 }, "PatchSize applies to the multi-resolution U-Net only" },
+        { "scale-shift on the MLP", new ModelConfig { DataShape = [2], Network = NetworkKind.Mlp, ScaleShift = true }, "ScaleShift applies to the U-Nets only" },
     };
 
     [Theory]

@@ -135,6 +135,11 @@ public class TrainingPlanTests
         var preset = Presets.Get("mnist");
         Assert.True(preset.Model.NumClasses > 0);
         Assert.True(preset.SampleGuidance > 0);
+        // The label scales and shifts each residual block's normalisation in the labelled presets (docs/main-job.md,
+        // "Making the label count sooner"); the tiny preset keeps the bias its CI figures were measured with.
+        Assert.True(preset.Model.ScaleShift);
+        Assert.True(Presets.Get("fashion-mnist").Model.ScaleShift);
+        Assert.False(Presets.Get("tiny").Model.ScaleShift);
         var images = Enumerable.Range(0, 6).Select(i => TorchSharp.torch.full([1, 28, 28], (byte)(40 * i), TorchSharp.torch.ScalarType.Byte)).ToList();
         using var labelled = InMemoryDataset.FromImages(images, [0, 1, 2, 0, 1, 2], numClasses: 3, split: SplitNames.Train);
         using var unlabelled = InMemoryDataset.FromImages(images, split: SplitNames.Train);
