@@ -40,6 +40,8 @@ public sealed class CheckpointFaultTests(ITestOutputHelper output) : IDisposable
         // Training options do not change the hash; the model does.
         Assert.Equal(Checkpoint.ConfigHash(SmallRun.Config(5)), Checkpoint.ConfigHash(SmallRun.Config(500, 50) with { LogEvery = 7 }));
         Assert.NotEqual(Checkpoint.ConfigHash(SmallRun.Config(5)), Checkpoint.ConfigHash(SmallRun.Config(5) with { Model = SmallRun.Config(5).Model with { Channels = 64 } }));
+        // Scale-shift conditioning changes what the blocks' projections mean, though it leaves older (bias) hashes alone.
+        Assert.NotEqual(Checkpoint.ConfigHash(SmallRun.Config(5)), Checkpoint.ConfigHash(SmallRun.Config(5) with { Model = SmallRun.Config(5).Model with { ScaleShift = true } }));
 
         // An older layout is named by its version.
         var v1 = (byte[])bytes.Clone();
