@@ -9,8 +9,9 @@ namespace Vdm.Networks;
 /// GroupNorm → SiLU → Dropout → Conv3×3 (zero-initialised, so the block starts as its skip path) → + skip,
 /// where the skip is a 1×1 convolution when the channel counts differ. With <see cref="ScaleShift"/> the conditioning
 /// instead scales and shifts the second GroupNorm's output, GroupNorm(h)·(1 + s) + b with [s, b] = Linear(SiLU(cond))
-/// (AdaGN, Dhariwal and Nichol 2021): a multiplicative path for the label, measured in docs/main-job.md ("Confidence
-/// per class") to make a 12-minute class-conditional model draw the class it is asked for more often.
+/// (AdaGN, Dhariwal and Nichol 2021): a multiplicative path for the label, measured in docs/main-job.md ("Making the
+/// label count sooner" and "Scale-and-shift conditioning by default") to make a 12-minute class-conditional model draw
+/// the class it is asked for more often (48.5% → 86.6% of 500 samples).
 /// </summary>
 public sealed class ResnetBlock : nn.Module<Tensor, Tensor, Tensor>
 {
