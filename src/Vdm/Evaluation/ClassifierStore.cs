@@ -6,6 +6,7 @@ using System.Text;
 using TorchSharp;
 using Vdm.Data;
 using Vdm.Persistence;
+using Vdm.Training;
 using static TorchSharp.torch;
 
 namespace Vdm.Evaluation;
@@ -128,7 +129,7 @@ public static class ClassifierStore
                 optimizer.zero_grad();
                 var loss = nn.functional.cross_entropy(classifier.forward(images), labels);
                 loss.backward();
-                optimizer.step();
+                AdamWStep.Apply(optimizer); // not optimizer.step(): see AdamWStep
                 if ((step + 1) % 200 == 0) progress?.Invoke($"  classifier step {step + 1}/{total}: loss {loss.item<float>():F4}");
             }
         }

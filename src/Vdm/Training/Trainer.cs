@@ -14,7 +14,7 @@ namespace Vdm.Training;
 /// </summary>
 public sealed class Trainer : IDisposable
 {
-    private readonly OptimizerHelper optimizer;
+    private readonly AdamW optimizer;
     private readonly Parameter[] parameters;
 
     /// <param name="group">The processes training this model together (default: this one alone). With more than
@@ -44,7 +44,7 @@ public sealed class Trainer : IDisposable
     /// <summary>Source of time samples, noise and label dropout (its state is part of a checkpoint).</summary>
     public Generator Generator { get; }
 
-    public OptimizerHelper Optimizer => optimizer;
+    public AdamW Optimizer => optimizer;
 
     public IProcessGroup Group { get; }
 
@@ -136,7 +136,7 @@ public sealed class Trainer : IDisposable
         if (finite)
         {
             Backup();
-            optimizer.step();
+            AdamWStep.Apply(optimizer); // not optimizer.step(): its implicit Scalars race with finalizers (AdamWStep)
             Ema.Update(Model);
             AfterUpdateHook?.Invoke(this);
             finite = StateIsFinite();

@@ -43,7 +43,7 @@ public class LibraryExamples
         // example: training-loop
         var options = new DataOptions { DataDir = cache, ImageFolder = new ImageFolderConfig { ImageSize = 8, Channels = 1 } };
         using var data = DatasetResolver.Load(folder, "train", options); // a folder of PNG/JPEG files, or "mnist", …
-        var optimizer = optim.AdamW(model.parameters(), lr: 2e-3);
+        using var optimizer = optim.AdamW(model.parameters(), lr: 2e-3);
         using var generator = new torch.Generator(1);
         foreach (var batch in data.RandomBatches(batchSize: 4, generator).Take(3))
         {
@@ -52,7 +52,7 @@ public class LibraryExamples
             var loss = terms.MeanObjective();                                   // the training objective in bits/dim
             optimizer.zero_grad();
             loss.backward();
-            optimizer.step();
+            AdamWStep.Apply(optimizer);                                         // AdamW without optimizer.step()'s Scalar race
             var s = terms.Summarise();
             Console.WriteLine($"recon {s.Recon:F3}  prior {s.Prior:F3}  diffusion {s.Diffusion:F3}  total {s.Total:F3} bits/dim");
             batch.Dispose();

@@ -141,7 +141,7 @@ public class DevicePlacementTests
         var (terms, loss) = trainer.ForwardBackward(x, labels);
         using (terms) AssertOnMeta(loss, "the loss");
         Assert.All(model.parameters(), p => AssertOnMeta(p.grad!, "a gradient"));
-        trainer.Optimizer.step();
+        AdamWStep.Apply(trainer.Optimizer);
         trainer.Ema.Update(model);
         Assert.All(trainer.Ema.Shadows, s => AssertOnMeta(s.Shadow, $"the EMA of {s.Name}"));
         Assert.All(model.parameters(), p => AssertOnMeta(p, "a parameter"));
