@@ -79,7 +79,7 @@ public sealed class TrainOptionSet
     private readonly Shorthand[] shorthands =
     [
         For(Opt.Int("--steps", "Total optimiser steps (a resumed run continues to this count); without --minutes, drops the preset's time budget", min: 1), "train.steps"),
-        For(Opt.Double("--minutes", "Stop after this many minutes of training (a checkpoint is written)", 0, minExclusive: true, helpName: "M"), "train.minutes"),
+        For(Opt.Double("--minutes", "Stop after this many minutes of training (a checkpoint is written); 0 = no time budget, as --set train.minutes=0", 0, helpName: "M"), "train.minutes"),
         For(Opt.Int("--batch-size", "Examples per step", min: 1), "train.batchSize"),
         For(Opt.Double("--lr", "Peak learning rate of AdamW", 0, minExclusive: true), "train.learningRate"),
         For(Opt.Int("--warmup", "Steps of linear learning-rate warm-up from 0 (then cosine decay to the last step)", min: 0), "train.warmupSteps"),

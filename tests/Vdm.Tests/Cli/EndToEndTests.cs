@@ -71,6 +71,18 @@ public class EndToEndTests
     }
 
     [Fact]
+    public async Task Minutes_zero_means_no_time_budget_as_the_config_says()
+    {
+        using var temp = new CliTemp();
+        var run = temp.Sub("run");
+        var train = await CliHarness.Run(["train", "--run", run, "--steps", "2", "--minutes", "0", .. SmallSwirl]);
+        Assert.True(train.ExitCode == 0, train.Err + train.Out);
+        Assert.Contains("step 2/2", train.Out);
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));
+        Assert.Equal(0, config.RootElement.GetProperty("train").GetProperty("minutes").GetDouble());
+    }
+
+    [Fact]
     public async Task The_live_renderers_run_to_the_end()
     {
         using var temp = new CliTemp();
