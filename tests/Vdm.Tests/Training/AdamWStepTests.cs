@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Vdm.Tests.Support;
 using Vdm.Training;
 using Xunit;
 using static TorchSharp.torch;
@@ -114,18 +115,7 @@ public sealed class AdamWStepTests(Xunit.Abstractions.ITestOutputHelper output)
         const int steps = 300;
         Steps(quiet, Gradients(quiet), quietOptimizer, ours: true, steps);
         var gradients = Gradients(loaded);
-        using var stop = new CancellationTokenSource();
-        var collector = new Thread(() => { while (!stop.IsCancellationRequested) { GC.Collect(0); GC.WaitForPendingFinalizers(); } }) { IsBackground = true };
-        collector.Start();
-        try
-        {
-            Steps(loaded, gradients, loadedOptimizer, ours: true, steps);
-        }
-        finally
-        {
-            stop.Cancel();
-            collector.Join();
-        }
+        CollectionsBeside.Run(() => Steps(loaded, gradients, loadedOptimizer, ours: true, steps));
         for (int k = 0; k < loaded.Length; k++)
             Assert.True(quiet[k].equal(loaded[k]).all().item<bool>(), $"parameter {k}: an update under collections read a freed Scalar");
         output.WriteLine($"{steps} steps of {loaded.Length} parameters with collections beside them");

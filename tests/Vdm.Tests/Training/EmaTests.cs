@@ -1,5 +1,6 @@
 using TorchSharp;
 using Vdm.Persistence;
+using Vdm.Tests.Support;
 using Vdm.Training;
 using Xunit;
 using static TorchSharp.torch;
@@ -55,18 +56,10 @@ public sealed class EmaTests(Xunit.Abstractions.ITestOutputHelper output) : IDis
         using var module = nn.Sequential(layers);
         using (no_grad()) foreach (var p in module.parameters()) p.fill_(1.0);
         using var ema = new Ema(module, 0.999);
-        using var stop = new CancellationTokenSource();
-        var collector = new Thread(() => { while (!stop.IsCancellationRequested) { GC.Collect(0); GC.WaitForPendingFinalizers(); } }) { IsBackground = true };
-        collector.Start();
-        try
+        CollectionsBeside.Run(() =>
         {
             for (int i = 0; i < 2000; i++) ema.Update(module);
-        }
-        finally
-        {
-            stop.Cancel();
-            collector.Join();
-        }
+        });
         foreach (var (name, shadow) in ema.Shadows)
         {
             double worst = shadow.sub(1.0).abs().max().item<float>();
